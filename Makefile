@@ -1,0 +1,196 @@
+# NATS operator: a Helm-hybrid operator (helm-operator-plugins + controller-runtime).
+# `make` lists the targets; `make test` is the one command CI runs (.ci/run).
+
+VERSION ?= 0.1.0
+IMG ?= ghcr.io/nats-operator/nats-operator:$(VERSION)
+# The image name config/manager/kustomization.yaml gives the manager; deploy targets retag it to $(IMG).
+IMG_BASE ?= ghcr.io/nats-operator/nats-operator
+CONTAINER_TOOL ?= docker
+
+# Tools are built from pinned nested modules into ./bin, never `go install`ed
+# from the network, so every machine gets the same versions.
+LOCALBIN ?= $(CURDIR)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+KUSTOMIZE ?= $(LOCALBIN)/kustomize
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+# kubectl on PATH if there is one, else one built from hack/testbins (same k8s version as envtest).
+ifeq ($(origin KUBECTL),undefined)
+KUBECTL := $(or $(shell command -v kubectl 2>/dev/null),$(LOCALBIN)/kubectl)
+endif
+# Prerequisite only when KUBECTL is ours to build (KUBECTL=oc etc. must not become a target).
+KUBECTL_DEP = $(filter $(LOCALBIN)/kubectl,$(KUBECTL))
+
+# Directories `make test` regenerates and then requires to match git.
+GENERATED_DIRS ?= api config bundle helm-charts
+
+# Recipes are sequences of dependent steps and go parallelises internally.
+.NOTPARALLEL:
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.DEFAULT_GOAL := help
+
+##@ General
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-24s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+# The Go controllers' RBAC goes to its own file so it never overwrites the
+# hand-written Helm role config/rbac/helm_role.yaml (helm-operator-plugins#142).
+# controller-gen writes nothing when there are no rbac markers, so start clean and
+# fall back to an empty role: the file always exists, matches the markers, and
+# config/rbac still builds.
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs into config/crd/bases and the Go controllers' RBAC into config/rbac/generated.
+	rm -f config/rbac/generated/role.yaml
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd:allowDangerousTypes=true webhook paths="./..." output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac/generated
+	@if [ ! -f config/rbac/generated/role.yaml ]; then \
+		mkdir -p config/rbac/generated; \
+		printf -- '---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: manager-role\nrules: []\n' > config/rbac/generated/role.yaml; \
+	fi
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods (zz_generated.deepcopy.go).
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+
+.PHONY: fmt
+fmt: $(GOLANGCI_LINT) ## Format the code (gofmt + goimports, as configured in .golangci.yml).
+	$(GOLANGCI_LINT) fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint (linters and formatters of .golangci.yml).
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: tidy-check
+tidy-check: ## Fail if go mod tidy changes any go.mod/go.sum (root and hack/ tool modules).
+	@for m in . hack/tools hack/lint hack/testbins; do go -C $$m mod tidy; done
+	@git diff --exit-code -- go.mod go.sum 'hack/*/go.mod' 'hack/*/go.sum' \
+		|| { echo "go.mod/go.sum are not tidy: run go mod tidy and commit" >&2; exit 1; }
+
+.PHONY: run
+run: $(KUSTOMIZE) $(KUBECTL_DEP) ## Run the operator from source: embedded control plane without a kubeconfig, else against the current cluster.
+	@if [ -z "$${KUBECONFIG:-}" ] && [ ! -f "$$HOME/.kube/config" ]; then \
+		echo "no kubeconfig: starting an embedded control plane (go run . local)"; \
+		assets="$$(hack/testbins/install.sh)"; \
+		KUBEBUILDER_ASSETS="$$assets" go run . local; \
+	else \
+		$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -; \
+		go run . run --watches-file=watches.yaml; \
+	fi
+
+##@ Testing
+
+.PHONY: testbins
+testbins: ## Build (once, cached in ~/.cache) kube-apiserver and etcd for envtest; prints the KUBEBUILDER_ASSETS dir.
+	hack/testbins/install.sh
+
+# TODO(bundle): add `bundle` to the prerequisites once the real target replaces the placeholder.
+.PHONY: verify-generated
+verify-generated: manifests generate ## Fail if regenerated files differ from what is committed.
+	@if ! git diff --quiet -- $(GENERATED_DIRS) || [ -n "$$(git status --porcelain -- $(GENERATED_DIRS))" ]; then \
+		git status --short -- $(GENERATED_DIRS); git diff --stat -- $(GENERATED_DIRS); \
+		echo "generated files are stale: run make generate manifests bundle and commit" >&2; \
+		exit 1; \
+	fi
+
+.PHONY: test
+test: tools verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, then all tests incl. envtest.
+	assets="$$(hack/testbins/install.sh)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 60m
+
+.PHONY: unit
+unit: ## Run the fast tests only (-short: no envtest control plane).
+	go test -short ./...
+
+.PHONY: bench
+bench: ## Run the benchmarks (with envtest available).
+	assets="$$(hack/testbins/install.sh)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test -run='^$$' -bench=. -benchmem ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the operator binary into bin/nats-operator.
+	go build -o bin/nats-operator .
+
+.PHONY: docker-build
+docker-build: ## Build the operator image (IMG, default ghcr.io/nats-operator/nats-operator:VERSION).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the operator image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
+# PLACEHOLDER: replaced by the real OLM bundle target (kustomize config/manifests + generator/validator).
+.PHONY: bundle
+bundle: ## (placeholder) Generate the OLM bundle.
+	@echo "bundle: not yet"
+
+.PHONY: tools
+tools: $(CONTROLLER_GEN) $(KUSTOMIZE) $(GOLANGCI_LINT) ## Build controller-gen, kustomize and golangci-lint into ./bin.
+
+.PHONY: kubectl
+kubectl: $(LOCALBIN)/kubectl ## Build bin/kubectl from hack/testbins (k8s v1.35.4, matches envtest).
+
+# File targets: built once, rebuilt only when the pinning module changes.
+$(CONTROLLER_GEN): hack/tools/go.mod hack/tools/go.sum
+	go -C hack/tools build -o $(LOCALBIN)/ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(KUSTOMIZE): hack/tools/go.mod hack/tools/go.sum
+	go -C hack/tools build -o $(LOCALBIN)/ sigs.k8s.io/kustomize/kustomize/v5
+
+$(GOLANGCI_LINT): hack/lint/go.mod hack/lint/go.sum
+	go -C hack/lint build -o $(LOCALBIN)/ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
+
+# Version-stamped like install.sh's binaries, else kubectl reports v0.0.0-master.
+$(LOCALBIN)/kubectl: hack/testbins/go.mod hack/testbins/go.sum
+	v="$$(go -C hack/testbins list -m -f '{{.Version}}' k8s.io/kubernetes)"; m="$${v#v1.}"; m="$${m%%.*}"; \
+	ld="-s -w"; for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do \
+		ld+=" -X $$p.gitVersion=$$v -X $$p.gitMajor=1 -X $$p.gitMinor=$$m -X $$p.gitTreeState=clean"; \
+	done; \
+	go -C hack/testbins build -ldflags "$$ld" -o $(LOCALBIN)/ k8s.io/kubernetes/cmd/kubectl
+
+##@ Deployment
+
+ignore-not-found ?= false
+
+# kustomize-img builds overlay $(1) with the manager image set to $(IMG), through a
+# throw-away overlay so that no file under config/ is edited (the drift check would trip).
+# The overlay lives in the git-ignored bin/ because kustomize refuses absolute resource paths.
+define kustomize-img
+mkdir -p bin; tmp="$$(mktemp -d bin/overlay.XXXXXX)"; trap 'rm -rf "$$tmp"' EXIT; \
+printf 'resources:\n- ../../%s\n' "$(1)" > "$$tmp/kustomization.yaml"; \
+(cd "$$tmp" && $(KUSTOMIZE) edit set image $(IMG_BASE)=$(IMG)); \
+$(KUSTOMIZE) build "$$tmp"
+endef
+
+.PHONY: install
+install: $(KUSTOMIZE) $(KUBECTL_DEP) ## Install the CRDs into the current cluster.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -
+
+.PHONY: uninstall
+uninstall: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the CRDs (and every NatsCluster) from the current cluster.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: deploy
+deploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator (watches its own namespace) with image IMG.
+	$(call kustomize-img,config/default) | $(KUBECTL) apply -f -
+
+.PHONY: deploy-cluster-scoped
+deploy-cluster-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator watching all namespaces.
+	$(call kustomize-img,config/cluster-scoped) | $(KUBECTL) apply -f -
+
+.PHONY: deploy-namespace-scoped
+deploy-namespace-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator with namespaced Roles only (no cluster-wide chart RBAC).
+	$(call kustomize-img,config/namespace-scoped) | $(KUBECTL) apply -f -
+
+.PHONY: undeploy
+undeploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the operator from the current cluster (deleting its namespace also removes namespace-scoped Roles).
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -

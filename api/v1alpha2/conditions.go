@@ -1,0 +1,42 @@
+package v1alpha2
+
+// Condition types the operator's Go controllers add to NatsCluster.status.
+// The Helm reconciler owns Initialized, Deployed, ReleaseFailed,
+// Irreconcilable and Paused.
+const (
+	// ConditionReady is True when every desired server is ready. Its message
+	// is "<ready>/<desired>", shown in the Ready printer column.
+	ConditionReady = "Ready"
+	// ConditionAuthReady is True when the auth Secrets the chart mounts are
+	// up to date with their sources.
+	ConditionAuthReady = "AuthReady"
+)
+
+// Reasons for ConditionReady.
+const (
+	ReasonAllReplicasReady   = "AllReplicasReady"
+	ReasonReplicasNotReady   = "ReplicasNotReady"
+	ReasonStatefulSetMissing = "StatefulSetMissing"
+)
+
+// Condition types the Helm reconciler writes (helm-operator-plugins).
+const (
+	ConditionDeployed       = "Deployed"
+	ConditionIrreconcilable = "Irreconcilable"
+	ConditionReleaseFailed  = "ReleaseFailed"
+	ConditionPaused         = "Paused"
+)
+
+// Labels and annotations the operator sets on what it manages.
+const (
+	// LabelApp and LabelCluster are the pod labels nats-operator used; kept so
+	// that existing selectors (NetworkPolicies, ServiceMonitors) still match.
+	LabelApp     = "app"
+	LabelCluster = ClusterLabel
+	LabelVersion = "nats_version"
+	// LabelManagedBy marks Secrets written by the operator's Go controllers;
+	// the manager's Secret cache only holds objects with this label.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByValue is the value of LabelManagedBy.
+	ManagedByValue = "nats-operator"
+)

@@ -1,0 +1,600 @@
+package v1alpha2
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Defaults that are not expressible as CRD defaults (they depend on other
+// fields) live here, next to the types, so that the translator and the
+// documentation share one source.
+const (
+	// DefaultServerImage is the image repository used when serverImage is empty.
+	DefaultServerImage = "nats"
+	// DefaultVersion is the NATS server version used when version is empty.
+	DefaultVersion = "2.15.2"
+	// DefaultLameDuckDurationSeconds matches the official NATS chart; the server
+	// refuses anything shorter than 30s.
+	DefaultLameDuckDurationSeconds = 30
+)
+
+// NatsCluster declares a NATS cluster: a StatefulSet of NATS servers that
+// form a full mesh, a client Service, a headless management Service, the
+// server configuration and a PodDisruptionBudget.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=nats,categories=all;nats
+// +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.spec.size`,description="Desired number of NATS servers"
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,description="Ready servers out of desired"
+// +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,description="NATS server version"
+// +kubebuilder:printcolumn:name="Deployed",type=string,JSONPath=`.status.conditions[?(@.type=="Deployed")].status`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +operator-sdk:csv:customresourcedefinitions:displayName="NATS Cluster",resources={{StatefulSet,v1,""},{Service,v1,""},{ConfigMap,v1,""},{PodDisruptionBudget,v1,""},{Secret,v1,""}}
+type NatsCluster struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ClusterSpec   `json:"spec,omitempty"`
+	Status ClusterStatus `json:"status,omitempty"`
+}
+
+// NatsClusterList is a list of NatsCluster.
+//
+// +kubebuilder:object:root=true
+type NatsClusterList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []NatsCluster `json:"items"`
+}
+
+// ClusterSpec is the desired state of a NATS cluster. Every field keeps the
+// JSON name it had in nats-io/nats-operator, so old manifests apply unchanged.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.gatewaySecret) || has(self.gatewayConfig)",message="tls.gatewaySecret requires gatewayConfig: set spec.gatewayConfig or remove tls.gatewaySecret",fieldPath=".tls.gatewaySecret"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.leafnodeSecret) || has(self.leafnodeConfig)",message="tls.leafnodeSecret requires leafnodeConfig: set spec.leafnodeConfig or remove tls.leafnodeSecret",fieldPath=".tls.leafnodeSecret"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.websocketSecret) || has(self.websocketConfig)",message="tls.websocketSecret requires websocketConfig: set spec.websocketConfig or remove tls.websocketSecret",fieldPath=".tls.websocketSecret"
+// +kubebuilder:validation:XValidation:rule="!has(self.auth) || !has(self.auth.tlsVerifyAndMap) || !self.auth.tlsVerifyAndMap || (has(self.tls) && has(self.tls.serverSecret))",message="auth.tlsVerifyAndMap requires tls.serverSecret: client certificates can only be mapped when client TLS is on",fieldPath=".auth.tlsVerifyAndMap"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.enableHttps) || !self.tls.enableHttps || has(self.tls.serverSecret)",message="tls.enableHttps requires tls.serverSecret: the monitoring port serves the client certificate",fieldPath=".tls.enableHttps"
+type ClusterSpec struct {
+	// Size is the number of NATS servers (StatefulSet replicas). Servers are
+	// named <name>-0 … <name>-<size-1>.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=3
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Size",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
+	// +optional
+	Size *int32 `json:"size,omitempty"`
+
+	// Version is the NATS server version, used as the image tag. A leading
+	// "v" is ignored. Versions before 2.2 get a configuration without the
+	// keys they do not know (cluster name, server name, health probes);
+	// 1.x images run /gnatsd.
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Version",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
+	// +optional
+	Version string `json:"version,omitempty"`
+
+	// ServerImage is the image repository of the NATS server; the image is
+	// serverImage:version. Default "nats".
+	// +optional
+	ServerImage string `json:"serverImage,omitempty"`
+
+	// NatsConfig holds extra server options written into nats.conf.
+	// +optional
+	NatsConfig *ServerConfig `json:"natsConfig,omitempty"`
+
+	// UseServerName writes server_name: $SERVER_NAME. The operator sets
+	// SERVER_NAME to the pod name unless natsEnv or the template define it.
+	// +optional
+	UseServerName bool `json:"useServerName,omitempty"`
+
+	// Paused stops the operator from rolling out changes to this cluster; the
+	// running servers are left alone and the Paused condition is True.
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Paused",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
+	// +optional
+	Paused bool `json:"paused,omitempty"`
+
+	// Pod is the policy applied to every NATS pod.
+	// +optional
+	Pod *PodPolicy `json:"pod,omitempty"`
+
+	// TLS configures TLS for clients, routes, gateways, leafnodes, websocket
+	// and the monitoring port.
+	// +optional
+	TLS *TLSConfig `json:"tls,omitempty"`
+
+	// Auth configures client, route and gateway authentication.
+	// +optional
+	Auth *AuthConfig `json:"auth,omitempty"`
+
+	// LameDuckDurationSeconds is how long a stopping server spends evicting
+	// clients (lame_duck_duration). The pod's termination grace period is
+	// derived from it. NATS refuses values below 30.
+	// +kubebuilder:validation:Minimum=30
+	// +optional
+	LameDuckDurationSeconds *int64 `json:"lameDuckDurationSeconds,omitempty"`
+
+	// NoAdvertise stops servers from advertising their client URLs to
+	// clients (--no_advertise).
+	// +optional
+	NoAdvertise bool `json:"noAdvertise,omitempty"`
+
+	// Template is the base pod template. Its first container, or the one named
+	// "nats", is the NATS container: its name, image, ports, command and
+	// probes are set by the operator, everything else is kept. Other
+	// containers, volumes, init containers, the service account and
+	// template.metadata labels and annotations are kept.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +optional
+	Template *corev1.PodTemplateSpec `json:"template,omitempty"`
+
+	// ExtraRoutes are routes to servers outside this cluster.
+	// +optional
+	ExtraRoutes []*ExtraRoute `json:"extraRoutes,omitempty"`
+
+	// GatewayConfig enables the gateway (super-cluster) listener.
+	// +optional
+	GatewayConfig *GatewayConfig `json:"gatewayConfig,omitempty"`
+
+	// LeafNodeConfig enables the leafnode listener and remotes.
+	// +optional
+	LeafNodeConfig *LeafNodeConfig `json:"leafnodeConfig,omitempty"`
+
+	// OperatorConfig enables decentralized JWT authentication.
+	// +optional
+	OperatorConfig *OperatorConfig `json:"operatorConfig,omitempty"`
+
+	// WebsocketConfig enables the websocket listener.
+	// +optional
+	WebsocketConfig *WebsocketConfig `json:"websocketConfig,omitempty"`
+
+	// ServicePolicy adds labels and annotations to the client Service.
+	// +optional
+	ServicePolicy *ServicePolicy `json:"servicePolicy,omitempty"`
+
+	// ManagementServicePolicy adds labels and annotations to the headless
+	// <name>-mgmt Service.
+	// +optional
+	ManagementServicePolicy *ServicePolicy `json:"managementServicePolicy,omitempty"`
+}
+
+// ServerConfig holds server options. Zero values are not written, as in
+// nats-operator.
+type ServerConfig struct {
+	// Debug enables debug logging.
+	// +optional
+	Debug bool `json:"debug,omitempty"`
+	// Trace enables protocol tracing.
+	// +optional
+	Trace bool `json:"trace,omitempty"`
+	// WriteDeadline is the maximum time a write to a client may block, e.g.
+	// "10s". The snake_case JSON name is kept from nats-operator.
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`
+	// +optional
+	WriteDeadline string `json:"write_deadline,omitempty"`
+	// WriteDeadlineCamel is an alias of write_deadline: nats-operator's own
+	// example used this spelling, which it silently ignored. Here it works;
+	// write_deadline wins when both are set.
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`
+	// +optional
+	WriteDeadlineCamel string `json:"writeDeadline,omitempty"`
+	// MaxConnections is the maximum number of client connections per server.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxConnections int64 `json:"maxConnections,omitempty"`
+	// MaxPayload is the maximum message payload in bytes.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxPayload int64 `json:"maxPayload,omitempty"`
+	// MaxPending is the maximum bytes buffered for a client connection.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxPending int64 `json:"maxPending,omitempty"`
+	// MaxSubscriptions is the maximum number of subscriptions per connection.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxSubscriptions int64 `json:"maxSubscriptions,omitempty"`
+	// MaxControlLine is the maximum length of a protocol line in bytes.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxControlLine int64 `json:"maxControlLine,omitempty"`
+	// DisableLogtime turns off timestamps in the server log.
+	// +optional
+	DisableLogtime bool `json:"disableLogtime,omitempty"`
+}
+
+// TLSConfig names the Secrets that hold TLS material. File names default to
+// the ones nats-operator used; cert-manager Secrets need ca.crt, tls.crt and
+// tls.key set explicitly. A file name may be an absolute path, e.g. a CA
+// bundle mounted through template.
+type TLSConfig struct {
+	// ServerSecret holds the client TLS certificate, mounted at
+	// /etc/nats-server-tls-certs.
+	// +optional
+	ServerSecret string `json:"serverSecret,omitempty"`
+	// +kubebuilder:default="ca.pem"
+	// +optional
+	ServerSecretCAFileName string `json:"serverSecretCAFileName,omitempty"`
+	// +kubebuilder:default="server-key.pem"
+	// +optional
+	ServerSecretKeyFileName string `json:"serverSecretKeyFileName,omitempty"`
+	// +kubebuilder:default="server.pem"
+	// +optional
+	ServerSecretCertFileName string `json:"serverSecretCertFileName,omitempty"`
+
+	// RoutesSecret holds the route TLS certificate, mounted at
+	// /etc/nats-routes-tls-certs. Its SANs must cover *.<name>-mgmt.<ns>.svc.
+	// +optional
+	RoutesSecret string `json:"routesSecret,omitempty"`
+	// +kubebuilder:default="ca.pem"
+	// +optional
+	RoutesSecretCAFileName string `json:"routesSecretCAFileName,omitempty"`
+	// +kubebuilder:default="route-key.pem"
+	// +optional
+	RoutesSecretKeyFileName string `json:"routesSecretKeyFileName,omitempty"`
+	// +kubebuilder:default="route.pem"
+	// +optional
+	RoutesSecretCertFileName string `json:"routesSecretCertFileName,omitempty"`
+
+	// GatewaySecret holds the gateway TLS certificate, mounted at
+	// /etc/nats-gateways-tls-certs. Requires gatewayConfig.
+	// +optional
+	GatewaySecret string `json:"gatewaySecret,omitempty"`
+	// +kubebuilder:default="ca.pem"
+	// +optional
+	GatewaySecretCAFileName string `json:"gatewaySecretCAFileName,omitempty"`
+	// +kubebuilder:default="server-key.pem"
+	// +optional
+	GatewaySecretKeyFileName string `json:"gatewaySecretKeyFileName,omitempty"`
+	// +kubebuilder:default="server.pem"
+	// +optional
+	GatewaySecretCertFileName string `json:"gatewaySecretCertFileName,omitempty"`
+
+	// LeafnodeSecret holds the leafnode TLS certificate, mounted at
+	// /etc/nats-leafnodes-tls-certs. Requires leafnodeConfig.
+	// +optional
+	LeafnodeSecret string `json:"leafnodeSecret,omitempty"`
+	// +kubebuilder:default="ca.pem"
+	// +optional
+	LeafnodeSecretCAFileName string `json:"leafnodeSecretCAFileName,omitempty"`
+	// +kubebuilder:default="server-key.pem"
+	// +optional
+	LeafnodeSecretKeyFileName string `json:"leafnodeSecretKeyFileName,omitempty"`
+	// +kubebuilder:default="server.pem"
+	// +optional
+	LeafnodeSecretCertFileName string `json:"leafnodeSecretCertFileName,omitempty"`
+
+	// WebsocketSecret holds the websocket TLS certificate, mounted at
+	// /etc/nats-websocket-tls-certs. Requires websocketConfig.
+	// +optional
+	WebsocketSecret string `json:"websocketSecret,omitempty"`
+	// +kubebuilder:default="ca.pem"
+	// +optional
+	WebsocketSecretCAFileName string `json:"websocketSecretCAFileName,omitempty"`
+	// +kubebuilder:default="server-key.pem"
+	// +optional
+	WebsocketSecretKeyFileName string `json:"websocketSecretKeyFileName,omitempty"`
+	// +kubebuilder:default="server.pem"
+	// +optional
+	WebsocketSecretCertFileName string `json:"websocketSecretCertFileName,omitempty"`
+
+	// WebsocketTLSTimeout is the websocket TLS handshake timeout in seconds.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	WebsocketTLSTimeout float64 `json:"websocketTLSTimeout,omitempty"`
+
+	// EnableHTTPS serves monitoring over HTTPS on 8222 with the client
+	// certificate; probes and the metrics exporter follow.
+	// +optional
+	EnableHTTPS bool `json:"enableHttps,omitempty"`
+
+	// ClientsTLSTimeout is the client TLS handshake timeout in seconds.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	ClientsTLSTimeout float64 `json:"clientsTLSTimeout,omitempty"`
+	// RoutesTLSTimeout is the route TLS handshake timeout in seconds.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	RoutesTLSTimeout float64 `json:"routesTLSTimeout,omitempty"`
+	// GatewaysTLSTimeout is the gateway TLS handshake timeout in seconds.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	GatewaysTLSTimeout float64 `json:"gatewaysTLSTimeout,omitempty"`
+	// LeafnodesTLSTimeout is the leafnode TLS handshake timeout in seconds.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	LeafnodesTLSTimeout float64 `json:"leafnodesTLSTimeout,omitempty"`
+
+	// Verify requires client certificates (mutual TLS for clients).
+	// +optional
+	Verify bool `json:"verify,omitempty"`
+	// CipherSuites restricts the client TLS cipher suites.
+	// +optional
+	CipherSuites []string `json:"cipherSuites,omitempty"`
+	// CurvePreferences orders the client TLS curves.
+	// +optional
+	CurvePreferences []string `json:"curvePreferences,omitempty"`
+}
+
+// PodPolicy is applied to every NATS pod.
+type PodPolicy struct {
+	// Labels are added to the pods. Labels the operator sets (app,
+	// nats_cluster, nats_version, app.kubernetes.io/*) cannot be overridden.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations are added to the pods.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// NodeSelector replaces the pod's node selector.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// AntiAffinity requires NATS pods of this cluster to run on different
+	// nodes.
+	// +optional
+	AntiAffinity bool `json:"antiAffinity,omitempty"`
+	// Resources of the NATS container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	// Tolerations replace the pod's tolerations.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// NatsEnv is appended to the NATS container's environment.
+	// +optional
+	NatsEnv []corev1.EnvVar `json:"natsEnv,omitempty"`
+
+	// EnableConfigReload adds the config reloader sidecar, which signals the
+	// server when nats.conf, an auth include file or a TLS file changes.
+	// +optional
+	EnableConfigReload bool `json:"enableConfigReload,omitempty"`
+	// ReloaderImage is the reloader image repository.
+	// +optional
+	ReloaderImage string `json:"reloaderImage,omitempty"`
+	// ReloaderImageTag is the reloader image tag.
+	// +optional
+	ReloaderImageTag string `json:"reloaderImageTag,omitempty"`
+	// ReloaderImagePullPolicy is the reloader image pull policy.
+	// +optional
+	ReloaderImagePullPolicy corev1.PullPolicy `json:"reloaderImagePullPolicy,omitempty"`
+	// ReloaderResources are the reloader container's resources.
+	// +optional
+	ReloaderResources corev1.ResourceRequirements `json:"reloaderResources,omitempty"`
+
+	// EnableMetrics adds the Prometheus exporter sidecar on port 7777.
+	// +optional
+	EnableMetrics bool `json:"enableMetrics,omitempty"`
+	// MetricsImage is the exporter image repository.
+	// +optional
+	MetricsImage string `json:"metricsImage,omitempty"`
+	// MetricsImageTag is the exporter image tag.
+	// +optional
+	MetricsImageTag string `json:"metricsImageTag,omitempty"`
+	// MetricsImagePullPolicy is the exporter image pull policy.
+	// +optional
+	MetricsImagePullPolicy corev1.PullPolicy `json:"metricsImagePullPolicy,omitempty"`
+
+	// EnableClientsHostPort exposes the client port 4222 as a host port.
+	// +optional
+	EnableClientsHostPort bool `json:"enableClientsHostPort,omitempty"`
+	// DisableGatewaysHostPort stops exposing the gateway port as a host port.
+	// +optional
+	DisableGatewaysHostPort bool `json:"disableGatewaysHostPort,omitempty"`
+	// DisableLeafnodesHostPort stops exposing the leafnode port as a host port.
+	// +optional
+	DisableLeafnodesHostPort bool `json:"disableLeafnodesHostPort,omitempty"`
+	// DisableWebsocketsHostPort stops exposing the websocket port as a host port.
+	// +optional
+	DisableWebsocketsHostPort bool `json:"disableWebsocketsHostPort,omitempty"`
+
+	// AdvertiseExternalIP makes servers advertise their node's external IP,
+	// discovered by an init container.
+	// +optional
+	AdvertiseExternalIP bool `json:"advertiseExternalIP,omitempty"`
+	// BootConfigImage is the boot-config init container image repository.
+	// +optional
+	BootConfigImage string `json:"bootconfigImage,omitempty"`
+	// BootConfigImageTag is the boot-config init container image tag.
+	// +optional
+	BootConfigImageTag string `json:"bootconfigImageTag,omitempty"`
+
+	// VolumeMounts are appended to the NATS container (and the reloader); the
+	// volumes come from template.spec.volumes.
+	// +optional
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+}
+
+// AuthConfig configures authentication.
+type AuthConfig struct {
+	// EnableServiceAccounts adds one user per NatsServiceRole, authenticated
+	// by a ServiceAccount token issued through the TokenRequest API.
+	// +optional
+	EnableServiceAccounts bool `json:"enableServiceAccounts,omitempty"`
+	// ClientsAuthSecret names a Secret holding the client authorization
+	// block as JSON.
+	// +optional
+	ClientsAuthSecret string `json:"clientsAuthSecret,omitempty"`
+	// ClientsAuthFile is a path, relative to /etc/nats-config, of a file
+	// holding the client authorization block.
+	// +optional
+	ClientsAuthFile string `json:"clientsAuthFile,omitempty"`
+	// ClientsAuthTimeout overrides the client authorization timeout (seconds).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	ClientsAuthTimeout int `json:"clientsAuthTimeout,omitempty"`
+	// TLSVerifyAndMap maps client certificates to users. Requires
+	// tls.serverSecret.
+	// +optional
+	TLSVerifyAndMap bool `json:"tlsVerifyAndMap,omitempty"`
+	// ClusterAuthSecret names a Secret holding the route authorization
+	// (username and password) as JSON.
+	// +optional
+	ClusterAuthSecret string `json:"clusterAuthSecret,omitempty"`
+	// ClusterAuthTimeout overrides the route authorization timeout (seconds).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	ClusterAuthTimeout int `json:"clusterAuthTimeout,omitempty"`
+	// GatewayAuthSecret names a Secret holding the gateway authorization as
+	// JSON.
+	// +optional
+	GatewayAuthSecret string `json:"gatewayAuthSecret,omitempty"`
+	// GatewayAuthTimeout overrides the gateway authorization timeout (seconds).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	GatewayAuthTimeout int `json:"gatewayAuthTimeout,omitempty"`
+}
+
+// ExtraRoute is a route to a server outside this cluster.
+type ExtraRoute struct {
+	// Cluster names another NatsCluster in the same namespace; the route is
+	// nats://<cluster>-mgmt:6222.
+	// +optional
+	Cluster string `json:"cluster,omitempty"`
+	// Route is a route URL used verbatim, e.g. nats://host:6222.
+	// +optional
+	Route string `json:"route,omitempty"`
+}
+
+// GatewayConfig configures the gateway listener.
+type GatewayConfig struct {
+	// Name of this cluster in the super-cluster.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// Port is the gateway port (JSON name hostPort, as in nats-operator); it
+	// is also exposed as a host port unless pod.disableGatewaysHostPort.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int `json:"hostPort,omitempty"`
+	// RejectUnknown rejects gateways that are not listed.
+	// +optional
+	RejectUnknown bool `json:"rejectUnknown,omitempty"`
+	// Gateways are the remote clusters.
+	// +optional
+	Gateways []*RemoteGatewayOpts `json:"gateways,omitempty"`
+}
+
+// RemoteGatewayOpts is a remote gateway.
+type RemoteGatewayOpts struct {
+	// Name of the remote cluster.
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// URL of the remote gateway.
+	// +kubebuilder:validation:MinLength=1
+	URL string `json:"url"`
+}
+
+// LeafNodeConfig configures the leafnode listener and remotes.
+type LeafNodeConfig struct {
+	// Port is the leafnode port (JSON name hostPort, as in nats-operator).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int `json:"hostPort,omitempty"`
+	// Remotes are the leafnode connections this cluster solicits.
+	// +optional
+	Remotes []*RemoteLeafnodeOpts `json:"remotes,omitempty"`
+}
+
+// RemoteLeafnodeOpts is a leafnode remote.
+type RemoteLeafnodeOpts struct {
+	// URL of the remote.
+	// +optional
+	URL string `json:"url,omitempty"`
+	// URLs of the remote, tried in turn.
+	// +optional
+	URLs []string `json:"urls,omitempty"`
+	// Credentials is the path of a credentials file inside the pod.
+	// +optional
+	Credentials string `json:"credentials,omitempty"`
+}
+
+// OperatorConfig configures JWT (decentralized) authentication.
+type OperatorConfig struct {
+	// Secret holds the operator JWT under the key op.jwt; it is mounted at
+	// /etc/nats-operator.
+	// +kubebuilder:validation:MinLength=1
+	Secret string `json:"secret"`
+	// SystemAccount is the public key of the system account.
+	// +optional
+	SystemAccount string `json:"systemAccount,omitempty"`
+	// Resolver is the account resolver, e.g. URL(http://nats-account-server:9090/jwt/v1/accounts/).
+	// +optional
+	Resolver string `json:"resolver,omitempty"`
+}
+
+// WebsocketConfig configures the websocket listener.
+type WebsocketConfig struct {
+	// Port of the websocket listener.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int `json:"port"`
+	// HandshakeTimeout, e.g. "2s".
+	// +optional
+	HandshakeTimeout string `json:"handshakeTimeout,omitempty"`
+	// Compression enables websocket compression.
+	// +optional
+	Compression bool `json:"compression,omitempty"`
+}
+
+// ServicePolicy adds metadata to a Service.
+type ServicePolicy struct {
+	// Labels added to the Service.
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// Annotations added to the Service.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// ClusterStatus is written by two writers: the Helm reconciler owns
+// deployedRelease and the Helm condition types; the operator's Go
+// controllers add their own condition types (Ready, AuthReady, …) and
+// nothing else, because the Helm reconciler drops any other field.
+type ClusterStatus struct {
+	// Conditions of the cluster, one per type.
+	// +listType=map
+	// +listMapKey=type
+	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Conditions",xDescriptors={"urn:alm:descriptor:io.kubernetes.conditions"}
+	// +optional
+	Conditions []Condition `json:"conditions,omitempty"`
+
+	// DeployedRelease is the Helm release that is deployed.
+	// +optional
+	DeployedRelease *DeployedRelease `json:"deployedRelease,omitempty"`
+}
+
+// Condition is the condition shape both writers agree on. It is looser than
+// metav1.Condition because the Helm reconciler writes conditions without a
+// reason.
+type Condition struct {
+	// Type of the condition, e.g. Deployed or Ready.
+	Type string `json:"type"`
+	// Status is True, False or Unknown.
+	// +kubebuilder:validation:Enum=True;False;Unknown
+	Status metav1.ConditionStatus `json:"status"`
+	// Reason is a CamelCase word for the last transition.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Message is a human-readable explanation.
+	// +optional
+	Message string `json:"message,omitempty"`
+	// LastTransitionTime is when the status last changed.
+	// +optional
+	LastTransitionTime metav1.Time `json:"lastTransitionTime,omitempty"`
+}
+
+// DeployedRelease names the deployed Helm release.
+type DeployedRelease struct {
+	// Name of the release.
+	// +optional
+	Name string `json:"name,omitempty"`
+	// Manifest is the rendered manifest of the release. It never contains
+	// secret material: the chart only references Secrets by name.
+	// +optional
+	Manifest string `json:"manifest,omitempty"`
+}
+
+func init() {
+	SchemeBuilder.Register(&NatsCluster{}, &NatsClusterList{})
+}

@@ -1,0 +1,68 @@
+package v1alpha2
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ClusterLabel is the label that binds a NatsServiceRole to the NatsCluster
+// of the same namespace whose name it holds.
+const ClusterLabel = "nats_cluster"
+
+// NatsServiceRole grants the ServiceAccount of the same name a NATS user on
+// the NatsCluster named by its nats_cluster label. The user's password is a
+// ServiceAccount token issued through the TokenRequest API and stored in the
+// Secret <role>-<cluster>-bound-token, in the ServiceAccount's namespace.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=nats
+// +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.metadata.labels.nats_cluster`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +operator-sdk:csv:customresourcedefinitions:displayName="NATS Service Role",resources={{Secret,v1,""}}
+type NatsServiceRole struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ServiceRoleSpec   `json:"spec,omitempty"`
+	Status ServiceRoleStatus `json:"status,omitempty"`
+}
+
+// NatsServiceRoleList is a list of NatsServiceRole.
+//
+// +kubebuilder:object:root=true
+type NatsServiceRoleList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []NatsServiceRole `json:"items"`
+}
+
+// ServiceRoleSpec is the desired state of a NatsServiceRole.
+type ServiceRoleSpec struct {
+	// Permissions of the role's NATS user.
+	// +optional
+	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Permissions"
+	Permissions Permissions `json:"permissions,omitempty"`
+}
+
+// Permissions lists the subjects a user may publish and subscribe to.
+type Permissions struct {
+	// Publish subjects; wildcards * and > are allowed.
+	// +optional
+	Publish []string `json:"publish,omitempty"`
+	// Subscribe subjects; wildcards * and > are allowed.
+	// +optional
+	Subscribe []string `json:"subscribe,omitempty"`
+}
+
+// ServiceRoleStatus is written by the operator.
+type ServiceRoleStatus struct {
+	// Conditions of the role, one per type.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+func init() {
+	SchemeBuilder.Register(&NatsServiceRole{}, &NatsServiceRoleList{})
+}

@@ -1,0 +1,172 @@
+{{- /*
+nats-cluster.natsContainer: the fields of the NATS container the chart owns,
+as YAML. Lists (env, ports, mounts) are merged with the template's container
+in nats-cluster.podTemplate.
+*/}}
+{{- define "nats-cluster.natsContainer" -}}
+{{- $gen := include "nats-cluster.gen" . | fromYaml -}}
+{{- $ldmPid := "/var/run/nats/nats.pid" -}}
+name: nats
+image: {{ include "nats-cluster.image" . }}
+imagePullPolicy: {{ .Values.image.pullPolicy }}
+command:
+  - {{ $gen.binary }}
+  - -c
+  - /etc/nats-config/nats.conf
+  - -P
+  - {{ $ldmPid }}
+  - --cluster_advertise
+  - $(POD_NAME).{{ include "nats-cluster.mgmtName" . }}.$(POD_NAMESPACE).svc
+  - --connect_retries
+  - {{ .Values.server.connectRetries | quote }}
+  {{- if .Values.server.noAdvertise }}
+  - --no_advertise
+  {{- end }}
+ports:
+  - name: client
+    containerPort: {{ .Values.ports.client }}
+    {{- if .Values.pod.clientHostPort }}
+    hostPort: {{ .Values.ports.client }}
+    {{- end }}
+  - name: cluster
+    containerPort: {{ .Values.ports.cluster }}
+  - name: monitoring
+    containerPort: {{ .Values.ports.monitoring }}
+env:
+  - name: POD_NAME
+    valueFrom: {fieldRef: {fieldPath: metadata.name}}
+  - name: POD_NAMESPACE
+    valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+  - name: SERVER_NAME
+    value: $(POD_NAME)
+volumeMounts:
+  - name: config
+    mountPath: /etc/nats-config
+  - name: pid
+    mountPath: /var/run/nats
+{{- if $gen.lameDuck }}
+lifecycle:
+  preStop:
+    exec:
+      # Lame-duck mode: stop accepting clients and hand them to the other
+      # servers; the grace period leaves room for it to finish.
+      command: [{{ $gen.binary | quote }}, "--signal", "ldm={{ $ldmPid }}"]
+{{- end }}
+{{- if $gen.healthz }}
+startupProbe:
+  httpGet: {path: /healthz, port: monitoring}
+  initialDelaySeconds: 10
+  periodSeconds: 10
+  timeoutSeconds: 5
+  failureThreshold: 90
+readinessProbe:
+  httpGet: {path: "/healthz?js-server-only=true", port: monitoring}
+  periodSeconds: 10
+  timeoutSeconds: 5
+  failureThreshold: 3
+livenessProbe:
+  httpGet: {path: "/healthz?js-enabled-only=true", port: monitoring}
+  periodSeconds: 30
+  timeoutSeconds: 5
+  failureThreshold: 3
+{{- else }}
+{{- /* Servers before 2.2 have no /healthz; "/" answers once monitoring is up. */}}
+readinessProbe:
+  httpGet: {path: /, port: monitoring}
+  initialDelaySeconds: 5
+  periodSeconds: 10
+  timeoutSeconds: 5
+livenessProbe:
+  httpGet: {path: /, port: monitoring}
+  initialDelaySeconds: 10
+  periodSeconds: 30
+  timeoutSeconds: 10
+  failureThreshold: 3
+{{- end }}
+securityContext:
+  {{- toYaml .Values.pod.containerSecurityContext | nindent 2 }}
+{{- end }}
+
+{{- /*
+nats-cluster.mergeByName: appends the items of "extra" whose "name" (or
+"key") is not in "base" yet. Input: dict base, extra, key; output: YAML list.
+*/}}
+{{- define "nats-cluster.mergeByName" -}}
+{{- $key := .key | default "name" -}}
+{{- $out := .base | default list -}}
+{{- $seen := dict -}}
+{{- range $out }}{{ $_ := set $seen (toString (get . $key)) true }}{{ end -}}
+{{- range (.extra | default list) -}}
+{{- if not (hasKey $seen (toString (get . $key))) -}}
+{{- $out = append $out . -}}
+{{- $_ := set $seen (toString (get . $key)) true -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end }}
+
+{{- /*
+nats-cluster.podTemplate: pod.template merged the way nats-operator merged
+spec.template: the template's NATS container keeps every field the chart does
+not own, other containers, volumes, init containers and the service account
+are kept, and the operator's labels cannot be overridden. Unlike
+nats-operator, template.metadata is honoured.
+*/}}
+{{- define "nats-cluster.podTemplate" -}}
+{{- $gen := include "nats-cluster.gen" . | fromYaml -}}
+{{- $tpl := deepCopy (.Values.pod.template | default dict) -}}
+{{- $meta := get $tpl "metadata" | default dict -}}
+{{- $spec := get $tpl "spec" | default dict -}}
+{{- $containers := get $spec "containers" | default list -}}
+{{- $natsIdx := -1 -}}
+{{- range $i, $c := $containers -}}
+{{- if and (lt $natsIdx 0) (eq (toString (get $c "name")) "nats") }}{{ $natsIdx = $i }}{{ end -}}
+{{- end -}}
+{{- if and (lt $natsIdx 0) (gt (len $containers) 0) }}{{ $natsIdx = 0 }}{{ end -}}
+{{- $base := dict -}}
+{{- $others := list -}}
+{{- range $i, $c := $containers -}}
+{{- if eq $i $natsIdx }}{{ $base = $c }}{{ else }}{{ $others = append $others $c }}{{ end -}}
+{{- end -}}
+{{- $ours := include "nats-cluster.natsContainer" . | fromYaml -}}
+{{- /* env: the template's and pod.env first; ours only where the user has not set the name */ -}}
+{{- $userEnv := concat (get $base "env" | default list) (.Values.pod.env | default list) -}}
+{{- $env := include "nats-cluster.mergeByName" (dict "base" $userEnv "extra" $ours.env) | fromYamlArray -}}
+{{- $mounts := concat $ours.volumeMounts (get $base "volumeMounts" | default list) (.Values.pod.volumeMounts | default list) -}}
+{{- $ports := include "nats-cluster.mergeByName" (dict "base" $ours.ports "extra" (get $base "ports" | default list)) | fromYamlArray -}}
+{{- $nats := mergeOverwrite (deepCopy $base) (omit $ours "env" "volumeMounts" "ports" "readinessProbe" "startupProbe" "lifecycle" "securityContext" "imagePullPolicy") -}}
+{{- $_ := set $nats "env" $env -}}
+{{- $_ := set $nats "volumeMounts" $mounts -}}
+{{- $_ := set $nats "ports" $ports -}}
+{{- range $k := list "readinessProbe" "startupProbe" "lifecycle" "securityContext" "imagePullPolicy" -}}
+{{- if and (hasKey $ours $k) (not (hasKey $base $k)) }}{{ $_ := set $nats $k (get $ours $k) }}{{ end -}}
+{{- end -}}
+{{- if .Values.pod.resources }}{{ $_ := set $nats "resources" .Values.pod.resources }}{{ end -}}
+{{- $_ := set $spec "containers" (prepend $others $nats) -}}
+{{- $volumes := list (dict "name" "config" "configMap" (dict "name" (include "nats-cluster.configName" .))) (dict "name" "pid" "emptyDir" dict) -}}
+{{- $_ := set $spec "volumes" (include "nats-cluster.mergeByName" (dict "base" $volumes "extra" (get $spec "volumes" | default list)) | fromYamlArray) -}}
+{{- $_ := set $spec "restartPolicy" "Always" -}}
+{{- if not (hasKey $spec "enableServiceLinks") }}{{ $_ := set $spec "enableServiceLinks" false }}{{ end -}}
+{{- if not (hasKey $spec "securityContext") }}{{ $_ := set $spec "securityContext" .Values.pod.securityContext }}{{ end -}}
+{{- /* Never shorter than lame-duck mode needs: grace period + duration + 20s to shut down. */ -}}
+{{- $grace := add 10 (int .Values.server.lameDuckDurationSeconds) 20 -}}
+{{- $_ := set $spec "terminationGracePeriodSeconds" (max $grace (int (get $spec "terminationGracePeriodSeconds" | default 0))) -}}
+{{- with .Values.pod.nodeSelector }}{{ $_ := set $spec "nodeSelector" . }}{{ end -}}
+{{- with .Values.pod.tolerations }}{{ $_ := set $spec "tolerations" . }}{{ end -}}
+{{- if .Values.pod.antiAffinity -}}
+{{- $affinity := get $spec "affinity" | default dict -}}
+{{- $term := dict "topologyKey" "kubernetes.io/hostname" "labelSelector" (dict "matchLabels" (include "nats-cluster.selectorLabels" . | fromYaml)) -}}
+{{- $_ := set $affinity "podAntiAffinity" (dict "requiredDuringSchedulingIgnoredDuringExecution" (list $term)) -}}
+{{- $_ := set $spec "affinity" $affinity -}}
+{{- end -}}
+{{- /* No chart version on pods: an operator upgrade alone must not restart servers. */ -}}
+{{- $labels := merge (omit (include "nats-cluster.labels" . | fromYaml) "helm.sh/chart") (dict "nats_version" (toString .Values.image.tag)) (.Values.pod.labels | default dict) (get $meta "labels" | default dict) -}}
+{{- $annotations := merge (dict "nats.io/config-hash" (include "nats-cluster.configHash" .)) (.Values.pod.annotations | default dict) (get $meta "annotations" | default dict) -}}
+metadata:
+  labels:
+    {{- toYaml $labels | nindent 4 }}
+  annotations:
+    {{- toYaml $annotations | nindent 4 }}
+spec:
+  {{- toYaml $spec | nindent 2 }}
+{{- end }}

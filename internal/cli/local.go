@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-operator/nats-operator/internal/localenv"
+)
+
+// Local runs the operator on an embedded control plane (kube-apiserver and
+// etcd from KUBEBUILDER_ASSETS), applies the samples and waits until they
+// are reconciled. With --once it then stops; otherwise it keeps running
+// until interrupted, so the result can be inspected with kubectl.
+func Local(ctx context.Context, args []string, assets fs.FS, stdout io.Writer) error {
+	flags := flag.NewFlagSet("local", flag.ContinueOnError)
+	once := flags.Bool("once", false, "stop once the samples are reconciled")
+	dir := flags.String("dir", filepath.Join(os.TempDir(), "nats-operator-local"), "where to write the kubeconfig and the unpacked assets")
+	timeout := flags.Duration("timeout", 3*time.Minute, "how long to wait for the samples to be reconciled")
+	bindLogFlags(flags)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	SetupLogging()
+	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
+		return errors.New("KUBEBUILDER_ASSETS is not set: `make run` builds kube-apiserver and etcd (hack/testbins/install.sh) and sets it")
+	}
+	env, err := localenv.Start(ctx, assets, *dir)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = env.Stop() }()
+
+	fmt.Fprintf(stdout, "control plane up; kubeconfig: %s\n", env.Kubeconfig)
+	clusters, err := env.ApplySamples(ctx)
+	if err != nil {
+		return err
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	for _, key := range clusters {
+		summary, err := env.WaitDeployed(waitCtx, key)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "NatsCluster %s reconciled: %s\n", key, summary)
+	}
+	fmt.Fprintf(stdout, `
+Look at the result with kubectl (make kubectl builds one if you have none):
+  export KUBECONFIG=%s
+  kubectl get natsclusters,statefulsets,services,configmaps,poddisruptionbudgets
+  kubectl get configmap example-nats-config -o jsonpath='{.data.nats\.conf}'
+There is no kubelet, so no NATS pods run; the objects are what a cluster would run.
+`, env.Kubeconfig)
+	if *once {
+		return nil
+	}
+	fmt.Fprintln(stdout, "operator running; Ctrl-C stops it and the control plane")
+	<-ctx.Done()
+	return nil
+}

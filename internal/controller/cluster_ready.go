@@ -1,0 +1,69 @@
+// Package controller holds the operator's Go controllers, which run beside
+// the Helm reconciler on the same manager.
+package controller
+
+import (
+	"context"
+
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/status"
+)
+
+// ClusterReadyReconciler keeps the Ready condition of each NatsCluster in
+// line with its StatefulSet.
+type ClusterReadyReconciler struct {
+	client.Client
+}
+
+// +kubebuilder:rbac:groups=nats.io,resources=natsclusters,verbs=get;list;watch
+// +kubebuilder:rbac:groups=nats.io,resources=natsclusters/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch
+
+// Reconcile computes Ready from the StatefulSet and writes it when it changed.
+func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var nc natsv1alpha2.NatsCluster
+	if err := r.Get(ctx, req.NamespacedName, &nc); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !nc.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	sts, err := r.statefulSet(ctx, req)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, status.SetCondition(ctx, r.Client, req.NamespacedName, status.Ready(desiredSize(&nc), sts))
+}
+
+func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Request) (*appsv1.StatefulSet, error) {
+	var sts appsv1.StatefulSet
+	err := r.Get(ctx, req.NamespacedName, &sts)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	return &sts, err
+}
+
+func desiredSize(nc *natsv1alpha2.NatsCluster) int32 {
+	if nc.Spec.Size == nil {
+		return 0
+	}
+	return *nc.Spec.Size
+}
+
+// SetupWithManager watches NatsClusters (spec changes only: status writes by
+// the Helm reconciler need no recount) and the StatefulSets they own.
+func (r *ClusterReadyReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("natscluster-ready").
+		For(&natsv1alpha2.NatsCluster{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&appsv1.StatefulSet{}).
+		Complete(r)
+}

@@ -1,0 +1,191 @@
+// Package localenv runs the operator on an embedded control plane: the
+// kube-apiserver and etcd that envtest starts, with the CRDs installed and
+// the operator's manager running in-process.
+package localenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/operator"
+)
+
+// Env is a running control plane with the operator.
+type Env struct {
+	Kubeconfig string
+	Client     client.Client
+
+	dir     string
+	testEnv *envtest.Environment
+	stopMgr context.CancelFunc
+	mgrDone chan error
+}
+
+// Start unpacks assets into dir, starts kube-apiserver and etcd, installs
+// the CRDs and starts the operator.
+func Start(ctx context.Context, assets fs.FS, dir string) (*Env, error) {
+	if err := unpack(assets, dir); err != nil {
+		return nil, err
+	}
+	e := &Env{dir: dir, testEnv: &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join(dir, "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}}
+	cfg, err := e.testEnv.Start()
+	if err != nil {
+		return nil, fmt.Errorf("starting kube-apiserver and etcd: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = e.testEnv.Stop()
+		}
+	}()
+	user, err := e.testEnv.AddUser(envtest.User{Name: "local-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, err
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		return nil, err
+	}
+	e.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(e.Kubeconfig, kubeconfig, 0o600); err != nil {
+		return nil, err
+	}
+	ws, err := operator.LoadWatches(filepath.Join(dir, "watches.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0"})
+	if err != nil {
+		return nil, err
+	}
+	if err := operator.Setup(mgr, ws); err != nil {
+		return nil, err
+	}
+	mgrCtx, cancel := context.WithCancel(ctx)
+	e.stopMgr, e.mgrDone = cancel, make(chan error, 1)
+	go func() { e.mgrDone <- mgr.Start(mgrCtx) }()
+	e.Client, err = client.New(cfg, client.Options{Scheme: mgr.GetScheme()})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	ok = true
+	return e, nil
+}
+
+// Stop stops the operator, then the control plane.
+func (e *Env) Stop() error {
+	e.stopMgr()
+	mgrErr := <-e.mgrDone
+	return errors.Join(mgrErr, e.testEnv.Stop())
+}
+
+// ApplySamples creates the objects listed in config/samples/kustomization.yaml
+// and returns the NatsClusters among them.
+func (e *Env) ApplySamples(ctx context.Context) ([]types.NamespacedName, error) {
+	samples := filepath.Join(e.dir, "config", "samples")
+	raw, err := os.ReadFile(filepath.Join(samples, "kustomization.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("reading samples: %w", err)
+	}
+	var k struct{ Resources []string }
+	if err := yaml.Unmarshal(raw, &k); err != nil {
+		return nil, fmt.Errorf("reading samples: %w", err)
+	}
+	var clusters []types.NamespacedName
+	for _, name := range k.Resources {
+		doc, err := os.ReadFile(filepath.Join(samples, name))
+		if err != nil {
+			return nil, err
+		}
+		var u unstructured.Unstructured
+		if err := utilyaml.Unmarshal(doc, &u.Object); err != nil {
+			return nil, fmt.Errorf("sample %s: %w", name, err)
+		}
+		if u.GetNamespace() == "" {
+			u.SetNamespace("default")
+		}
+		if err := e.Client.Create(ctx, &u); err != nil {
+			return nil, fmt.Errorf("creating sample %s: %w", name, err)
+		}
+		if u.GroupVersionKind() == natsv1alpha2.NatsClusterGVK {
+			clusters = append(clusters, client.ObjectKeyFromObject(&u))
+		}
+	}
+	return clusters, nil
+}
+
+// WaitDeployed waits until the Helm reconciler reports the NatsCluster
+// Deployed, and returns its conditions as a one-line summary. A reconcile
+// error ends the wait early with the reconciler's message.
+func (e *Env) WaitDeployed(ctx context.Context, key types.NamespacedName) (string, error) {
+	var summary string
+	err := wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		var nc natsv1alpha2.NatsCluster
+		if err := e.Client.Get(ctx, key, &nc); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		var parts []string
+		for _, c := range nc.Status.Conditions {
+			parts = append(parts, fmt.Sprintf("%s=%s", c.Type, c.Status))
+			if c.Type == natsv1alpha2.ConditionIrreconcilable && c.Status == "True" {
+				return false, fmt.Errorf("NatsCluster %s cannot be reconciled: %s", key, c.Message)
+			}
+		}
+		summary = strings.Join(parts, " ")
+		return conditionTrue(nc.Status.Conditions, natsv1alpha2.ConditionDeployed), nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("waiting for NatsCluster %s to be deployed (%s): %w", key, summary, err)
+	}
+	return summary, nil
+}
+
+func conditionTrue(conds []natsv1alpha2.Condition, t string) bool {
+	for _, c := range conds {
+		if c.Type == t {
+			return c.Status == "True"
+		}
+	}
+	return false
+}
+
+// unpack copies the embedded assets to dir, where envtest and the Helm
+// chart loader read them from disk.
+func unpack(assets fs.FS, dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return fs.WalkDir(assets, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(p))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := fs.ReadFile(assets, p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}

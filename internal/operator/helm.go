@@ -1,0 +1,111 @@
+package operator
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/operator-framework/helm-operator-plugins/pkg/annotation"
+	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
+	"github.com/operator-framework/helm-operator-plugins/pkg/reconciler"
+	"github.com/operator-framework/helm-operator-plugins/pkg/watches"
+	"helm.sh/helm/v3/pkg/action"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/confcheck"
+	"github.com/nats-operator/nats-operator/internal/values"
+)
+
+// MaxReleaseHistory bounds the release Secrets kept per NatsCluster: the
+// deployed one and one to roll back to.
+const MaxReleaseHistory = 2
+
+// releaseLabels go on the Helm release Secrets so that the filtered Secret
+// cache sees our releases and no other chart's.
+var releaseLabels = map[string]string{natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue}
+
+// SetupHelm adds one Helm reconciler per watches.yaml entry, honouring every
+// field of the entry.
+func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
+	getter, err := newActionClientGetter(mgr)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		r, err := reconciler.New(helmOptions(w, getter)...)
+		if err != nil {
+			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
+		}
+		if err := r.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
+		}
+	}
+	return nil
+}
+
+func helmOptions(w watches.Watch, getter helmclient.ActionClientGetter) []reconciler.Option {
+	opts := []reconciler.Option{
+		reconciler.WithChart(*w.Chart),
+		reconciler.WithGroupVersionKind(w.GroupVersionKind),
+		reconciler.WithActionClientGetter(getter),
+		reconciler.WithOverrideValues(w.OverrideValues),
+		reconciler.SkipDependentWatches(w.WatchDependentResources != nil && !*w.WatchDependentResources),
+		reconciler.WithMaxReleaseHistory(MaxReleaseHistory),
+		reconciler.WithInstallAnnotations(annotation.DefaultInstallAnnotations...),
+		reconciler.WithUpgradeAnnotations(annotation.DefaultUpgradeAnnotations...),
+		reconciler.WithUninstallAnnotations(annotation.DefaultUninstallAnnotations...),
+	}
+	if w.Selector != nil {
+		opts = append(opts, reconciler.WithSelector(*w.Selector))
+	}
+	if w.ReconcilePeriod != nil {
+		opts = append(opts, reconciler.WithReconcilePeriod(w.ReconcilePeriod.Duration))
+	}
+	if w.MaxConcurrentReconciles != nil {
+		opts = append(opts, reconciler.WithMaxConcurrentReconciles(*w.MaxConcurrentReconciles))
+	}
+	if w.GroupVersionKind == natsv1alpha2.NatsClusterGVK {
+		opts = append(opts,
+			// The typed API is in the scheme for the Go controllers.
+			reconciler.SkipPrimaryGVKSchemeRegistration(true),
+			reconciler.WithValueTranslator(values.Translator{}),
+			reconciler.WithPauseReconcileHandler(pausedBySpec),
+		)
+	}
+	return opts
+}
+
+// pausedBySpec pauses the Helm reconciler while spec.paused is true, the
+// field nats-operator users already set.
+func pausedBySpec(_ context.Context, obj *unstructured.Unstructured) (bool, error) {
+	paused, _, err := unstructured.NestedBool(obj.Object, "spec", "paused")
+	return paused, err
+}
+
+// newActionClientGetter builds Helm action clients that validate nats.conf
+// before anything is applied, label release Secrets for the cache, and roll
+// back without --force so immutable fields never lead to delete-and-recreate.
+func newActionClientGetter(mgr ctrl.Manager) (helmclient.ActionClientGetter, error) {
+	acg, err := helmclient.NewActionConfigGetter(mgr.GetConfig(), mgr.GetRESTMapper())
+	if err != nil {
+		return nil, fmt.Errorf("helm action config: %w", err)
+	}
+	return helmclient.NewActionClientGetter(acg,
+		helmclient.AppendPostRenderers(confcheck.Provider),
+		helmclient.AppendInstallOptions(func(i *action.Install) error {
+			i.Labels = releaseLabels
+			return nil
+		}),
+		helmclient.AppendUpgradeOptions(func(u *action.Upgrade) error {
+			u.Labels = releaseLabels
+			return nil
+		}),
+		helmclient.AppendUpgradeFailureRollbackOptions(func(r *action.Rollback) error {
+			r.Force = false
+			r.Timeout = 5 * time.Minute
+			return nil
+		}),
+	)
+}

@@ -1,0 +1,22 @@
+package operator
+
+import (
+	"fmt"
+
+	"github.com/operator-framework/helm-operator-plugins/pkg/watches"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/nats-operator/nats-operator/internal/controller"
+)
+
+// Setup registers every controller of the operator on mgr: the Helm
+// reconcilers from watches.yaml and the Go controllers.
+func Setup(mgr ctrl.Manager, ws []watches.Watch) error {
+	if err := SetupHelm(mgr, ws); err != nil {
+		return err
+	}
+	if err := (&controller.ClusterReadyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("ready controller: %w", err)
+	}
+	return nil
+}

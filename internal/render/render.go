@@ -1,0 +1,160 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+
+	"github.com/nats-operator/nats-operator/internal/confcheck"
+	"github.com/nats-operator/nats-operator/internal/crdschema"
+	"github.com/nats-operator/nats-operator/internal/values"
+)
+
+// Paths of the assets inside the repository (and inside the embedded copy).
+const (
+	ChartDir       = "helm-charts/nats-cluster"
+	NatsClusterCRD = "config/crd/bases/nats.io_natsclusters.yaml"
+)
+
+// kubeVersion is what offline rendering tells the chart it runs on.
+var kubeVersion = chartutil.KubeVersion{Version: "v1.35.0", Major: "1", Minor: "35"}
+
+// Renderer renders NatsClusters without a cluster.
+type Renderer struct {
+	chart  *chart.Chart
+	schema *crdschema.Schema
+}
+
+// New loads the chart and the NatsCluster CRD from fsys.
+func New(fsys fs.FS) (*Renderer, error) {
+	c, err := LoadChart(fsys, ChartDir)
+	if err != nil {
+		return nil, err
+	}
+	crd, err := fs.ReadFile(fsys, NatsClusterCRD)
+	if err != nil {
+		return nil, fmt.Errorf("reading NatsCluster CRD: %w", err)
+	}
+	s, err := crdschema.Load(crd, "v1alpha2")
+	if err != nil {
+		return nil, err
+	}
+	return &Renderer{chart: c, schema: s}, nil
+}
+
+// Chart is the loaded nats-cluster chart.
+func (r *Renderer) Chart() *chart.Chart { return r.chart }
+
+// RenderDocuments renders every NatsCluster in a multi-document YAML stream
+// and returns the objects as one multi-document YAML stream. Any other kind,
+// or an invalid NatsCluster, is an error that names the document.
+func (r *Renderer) RenderDocuments(ctx context.Context, in []byte) (string, error) {
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(in), 4096)
+	var out strings.Builder
+	for i := 1; ; i++ {
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return "", fmt.Errorf("document %d: %w", i, err)
+		}
+		if obj == nil {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: obj}
+		if u.GroupVersionKind() != r.schema.GVK {
+			return "", fmt.Errorf("document %d: %s %q is not a %s", i, u.GroupVersionKind(), u.GetName(), r.schema.GVK)
+		}
+		manifest, err := r.Render(ctx, u)
+		if err != nil {
+			return "", fmt.Errorf("document %d (%s/%s): %w", i, u.GetNamespace(), u.GetName(), err)
+		}
+		out.WriteString(manifest)
+	}
+	if out.Len() == 0 {
+		return "", fmt.Errorf("no NatsCluster in input")
+	}
+	return out.String(), nil
+}
+
+// Render renders one NatsCluster. Its namespace defaults to "default".
+func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (string, error) {
+	if u.GetName() == "" {
+		return "", fmt.Errorf("metadata.name is required")
+	}
+	if u.GetNamespace() == "" {
+		u.SetNamespace("default")
+	}
+	if err := r.schema.Admit(ctx, u.Object); err != nil {
+		return "", err
+	}
+	vals, err := values.Translator{}.Translate(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	return r.RenderValues(u.GetName(), u.GetNamespace(), vals)
+}
+
+// RenderValues renders the chart for a release, sorted in install order, and
+// validates the nats.conf in it exactly as the operator's post-renderer does.
+func (r *Renderer) RenderValues(name, namespace string, vals chartutil.Values) (string, error) {
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = kubeVersion
+	top, err := chartutil.ToRenderValues(r.chart, vals, chartutil.ReleaseOptions{
+		Name: name, Namespace: namespace, Revision: 1, IsInstall: true,
+	}, caps)
+	if err != nil {
+		return "", fmt.Errorf("chart values: %w", err)
+	}
+	files, err := engine.Render(r.chart, top)
+	if err != nil {
+		return "", fmt.Errorf("rendering chart: %w", err)
+	}
+	for name := range files {
+		if !strings.HasSuffix(name, ".yaml") {
+			delete(files, name) // helpers and notes
+		}
+	}
+	_, manifests, err := releaseutil.SortManifests(files, caps.APIVersions, releaseutil.InstallOrder)
+	if err != nil {
+		return "", fmt.Errorf("sorting rendered manifests: %w", err)
+	}
+	var out strings.Builder
+	for _, m := range manifests {
+		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", m.Name, strings.TrimSpace(m.Content))
+	}
+	if err := confcheck.ValidateManifest(out.String()); err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+
+// Kinds lists "Kind/name" of every object in a rendered manifest, sorted.
+func Kinds(manifest string) ([]string, error) {
+	var out []string
+	for _, doc := range releaseutil.SplitManifests(manifest) {
+		var u unstructured.Unstructured
+		if err := utilyaml.Unmarshal([]byte(doc), &u.Object); err != nil {
+			return nil, err
+		}
+		if u.Object == nil {
+			continue
+		}
+		out = append(out, u.GetKind()+"/"+u.GetName())
+	}
+	sort.Strings(out)
+	return out, nil
+}
