@@ -21,7 +21,13 @@ const placeholder = "env-placeholder"
 func Validate(conf string, envNames []string) error {
 	o := &server.Options{}
 	if err := o.ProcessConfigString(withVariables(conf, envNames)); err != nil {
-		return fmt.Errorf("nats.conf does not load in nats-server: %s", strings.TrimSpace(err.Error()))
+		// The server reports positions as ":line:col:" for a config given as
+		// a string; name the file so the message reads like nats-server -t.
+		msg := strings.TrimSpace(err.Error())
+		if strings.HasPrefix(msg, ":") {
+			msg = "nats.conf" + strings.ReplaceAll(msg, "\n:", "\nnats.conf:")
+		}
+		return fmt.Errorf("nats.conf does not load in nats-server: %s", msg)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ package crdschema
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -66,11 +68,16 @@ func Load(crdYAML []byte, version string) (*Schema, error) {
 // fields (as kubectl's strict field validation does), applies defaults, and
 // checks the OpenAPI schema and the CEL rules. obj is modified in place.
 func (s *Schema) Admit(ctx context.Context, obj map[string]any) error {
-	var errs field.ErrorList
 	unknown := pruning.PruneWithOptions(deepCopy(obj), s.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
-	for _, path := range unknown {
-		errs = append(errs, field.Invalid(field.NewPath(path), nil, "unknown field"))
+	if len(unknown) > 0 {
+		// Worded like kubectl's strict field validation, which refuses them too.
+		quoted := make([]string, len(unknown))
+		for i, p := range unknown {
+			quoted[i] = strconv.Quote(p)
+		}
+		return fmt.Errorf("%s is invalid: unknown field %s", s.GVK.Kind, strings.Join(quoted, ", unknown field "))
 	}
+	var errs field.ErrorList
 	defaulting.Default(obj, s.structural)
 	errs = append(errs, validation.ValidateCustomResource(nil, obj, s.validator)...)
 	if len(errs) == 0 {

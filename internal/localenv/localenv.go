@@ -168,24 +168,37 @@ func conditionTrue(conds []natsv1alpha2.Condition, t string) bool {
 	return false
 }
 
-// unpack copies the embedded assets to dir, where envtest and the Helm
-// chart loader read them from disk.
+// Assets are the paths, relative to the repository root, that the local
+// environment needs; main.go embeds exactly these.
+var Assets = []string{"watches.yaml", "config/crd/bases", "config/samples", "helm-charts/nats-cluster"}
+
+// unpack copies the assets to dir, where envtest and the Helm chart loader
+// read them from disk.
 func unpack(assets fs.FS, dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	return fs.WalkDir(assets, ".", func(p string, d fs.DirEntry, err error) error {
+	for _, root := range Assets {
+		err := fs.WalkDir(assets, root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			target := filepath.Join(dir, filepath.FromSlash(p))
+			if d.IsDir() {
+				return os.MkdirAll(target, 0o755)
+			}
+			data, err := fs.ReadFile(assets, p)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(target, data, 0o644)
+		})
 		if err != nil {
-			return err
+			return fmt.Errorf("unpacking %s: %w", root, err)
 		}
-		target := filepath.Join(dir, filepath.FromSlash(p))
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := fs.ReadFile(assets, p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
+	}
+	return nil
 }
