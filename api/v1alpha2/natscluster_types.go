@@ -2,6 +2,8 @@ package v1alpha2
 
 import (
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -158,6 +160,61 @@ type ClusterSpec struct {
 	// <name>-mgmt Service.
 	// +optional
 	ManagementServicePolicy *ServicePolicy `json:"managementServicePolicy,omitempty"`
+
+	// JetStream enables persistence: a file store on a PersistentVolumeClaim
+	// per server and, optionally, a memory store. Servers get a server_name
+	// (the pod name) and JetStream-aware health probes.
+	// +optional
+	JetStream *JetStreamConfig `json:"jetstream,omitempty"`
+
+	// ChartValues are helm-style values of the nats-cluster chart, merged
+	// over the values the operator derives from this spec, last. They are the
+	// escape hatch for anything the typed fields do not cover, e.g.
+	// {"config": {"merge": {"max_traced_msg_len": 1024}}}. The chart's
+	// values.schema.json refuses unknown or mistyped values.
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +optional
+	ChartValues *apiextensionsv1.JSON `json:"chartValues,omitempty"`
+}
+
+// JetStreamConfig configures JetStream.
+type JetStreamConfig struct {
+	// Memory enables the memory store.
+	// +optional
+	Memory *JetStreamMemory `json:"memory,omitempty"`
+	// File configures the file store. It is on unless file.enabled is false.
+	// +optional
+	File *JetStreamFile `json:"file,omitempty"`
+	// Domain is the JetStream domain.
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +optional
+	Domain string `json:"domain,omitempty"`
+}
+
+// JetStreamMemory configures the memory store.
+type JetStreamMemory struct {
+	// MaxSize is max_memory_store, e.g. 1Gi.
+	MaxSize resource.Quantity `json:"maxSize"`
+}
+
+// JetStreamFile configures the file store.
+type JetStreamFile struct {
+	// Enabled turns the file store off when false.
+	// +kubebuilder:default=true
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+	// Size of each server's PersistentVolumeClaim. Default 10Gi.
+	// max_file_store is 90% of it: a formatted volume holds less than its
+	// nominal size, and JetStream must hit its own limit before the disk is
+	// full. Changing it later needs a StatefulSet recreation.
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+	// StorageClassName of the PersistentVolumeClaims; empty uses the
+	// cluster's default class.
+	// +optional
+	StorageClassName string `json:"storageClassName,omitempty"`
 }
 
 // ServerConfig holds server options. Zero values are not written, as in
@@ -442,6 +499,14 @@ type AuthConfig struct {
 	// +kubebuilder:validation:Minimum=0
 	// +optional
 	GatewayAuthTimeout int `json:"gatewayAuthTimeout,omitempty"`
+	// ServiceAccountTokenExpirationSeconds is the lifetime requested for the
+	// ServiceAccount tokens of enableServiceAccounts (default 3600). The
+	// operator issues a new token once 80% of it has passed; NATS then
+	// disconnects the clients still using the old one, so pick a lifetime
+	// that matches how often the applications may reconnect.
+	// +kubebuilder:validation:Minimum=600
+	// +optional
+	ServiceAccountTokenExpirationSeconds *int64 `json:"serviceAccountTokenExpirationSeconds,omitempty"`
 }
 
 // ExtraRoute is a route to a server outside this cluster.

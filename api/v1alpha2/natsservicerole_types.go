@@ -44,19 +44,47 @@ type ServiceRoleSpec struct {
 	Permissions Permissions `json:"permissions,omitempty"`
 }
 
-// Permissions lists the subjects a user may publish and subscribe to.
+// Permissions lists the subjects a user may publish and subscribe to. With
+// no list at all the user may publish and subscribe to everything, as in
+// nats-operator.
 type Permissions struct {
-	// Publish subjects; wildcards * and > are allowed.
+	// Publish subjects the user may publish to (allow list); wildcards * and
+	// > are allowed. Empty: every subject not denied.
+	// +kubebuilder:validation:items:MinLength=1
 	// +optional
 	Publish []string `json:"publish,omitempty"`
-	// Subscribe subjects; wildcards * and > are allowed.
+	// Subscribe subjects the user may subscribe to (allow list); wildcards *
+	// and > are allowed, and "<subject> <queue>" limits a queue group.
+	// Empty: every subject not denied.
+	// +kubebuilder:validation:items:MinLength=1
+	// +optional
+	Subscribe []string `json:"subscribe,omitempty"`
+	// Deny lists subjects refused even when an allow entry matches them
+	// (deny wins over allow).
+	// +optional
+	Deny *DenyPermissions `json:"deny,omitempty"`
+	// AllowResponses lets the user publish one reply to each request it
+	// received, whatever the publish list says (allow_responses).
+	// +optional
+	AllowResponses bool `json:"allowResponses,omitempty"`
+}
+
+// DenyPermissions lists subjects a user may not publish or subscribe to.
+type DenyPermissions struct {
+	// Publish subjects the user may not publish to.
+	// +kubebuilder:validation:items:MinLength=1
+	// +optional
+	Publish []string `json:"publish,omitempty"`
+	// Subscribe subjects the user may not subscribe to.
+	// +kubebuilder:validation:items:MinLength=1
 	// +optional
 	Subscribe []string `json:"subscribe,omitempty"`
 }
 
 // ServiceRoleStatus is written by the operator.
 type ServiceRoleStatus struct {
-	// Conditions of the role, one per type.
+	// Conditions of the role, one per type. Ready says whether every
+	// ServiceAccount named like the role holds a token the cluster accepts.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

@@ -4,45 +4,88 @@ package confcheck
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
 )
 
-// placeholder stands in for environment variables that only exist in the pod.
+// placeholder stands in for values that only exist in the pod (Secrets,
+// the downward API).
 const placeholder = "env-placeholder"
 
-// Validate parses conf the way nats-server does at start-up, unknown keys and
-// invalid values included. envNames are the variables the pod defines (e.g.
-// SERVER_NAME): references to them are legal, references to anything else
-// are not, exactly as in the pod.
-func Validate(conf string, envNames []string) error {
+// Env is the environment of the NATS container: a literal value, or nil
+// for a value from a Secret or the downward API.
+type Env map[string]*string
+
+// Validate loads conf the way nats-server does at start-up, unknown keys and
+// invalid values included. Variables resolve against env exactly as in the
+// pod: a reference to a variable the pod does not define is an error.
+// Included files are provided empty, because their content (credentials)
+// is written by the operator's controllers and validated there.
+func Validate(conf string, env Env) error {
+	dir, err := os.MkdirTemp("", "nats-conf-check-")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	path := filepath.Join(dir, "nats.conf")
+	withFiles, err := stubFiles(dir, withVariables(conf, env))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(withFiles), 0o600); err != nil {
+		return err
+	}
+	if err := stubIncludes(dir, conf); err != nil {
+		return err
+	}
 	o := &server.Options{}
-	if err := o.ProcessConfigString(withVariables(conf, envNames)); err != nil {
-		// The server reports positions as ":line:col:" for a config given as
-		// a string; name the file so the message reads like nats-server -t.
-		msg := strings.TrimSpace(err.Error())
-		if strings.HasPrefix(msg, ":") {
-			msg = "nats.conf" + strings.ReplaceAll(msg, "\n:", "\nnats.conf:")
-		}
+	if err := o.ProcessConfigFile(path); err != nil {
+		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), filepath.Join(dir, "files"), "")
+		msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
 		return fmt.Errorf("nats.conf does not load in nats-server: %s", msg)
 	}
 	return nil
 }
 
-// withVariables defines each name as a config variable. The definitions go
-// on the first line, inside the opening brace of a JSON-style config, so the
-// line numbers in the server's error messages stay those of the real file.
-func withVariables(conf string, envNames []string) string {
-	names := referenced(conf, envNames)
+var includeDirective = regexp.MustCompile(`(?m)^\s*include\s+"?([^"\s;]+)"?`)
+
+// stubIncludes creates an empty file for every include, relative to the
+// config's directory as nats-server resolves them.
+func stubIncludes(dir, conf string) error {
+	for _, m := range includeDirective.FindAllStringSubmatch(conf, -1) {
+		rel := filepath.Clean(m[1])
+		if filepath.IsAbs(rel) || strings.HasPrefix(rel, "..") {
+			return fmt.Errorf("nats.conf includes %q: includes must stay inside /etc/nats-config", m[1])
+		}
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// withVariables defines the referenced environment variables as config
+// variables. The definitions go on the first line, inside the opening brace
+// of a JSON-style config, so the line numbers in the server's error messages
+// stay those of the real file.
+func withVariables(conf string, env Env) string {
+	names := referenced(conf, env)
 	if len(names) == 0 {
 		return conf
 	}
 	var defs strings.Builder
 	for _, n := range names {
-		fmt.Fprintf(&defs, "%s: %q, ", n, placeholder)
+		fmt.Fprintf(&defs, "%s: %s, ", n, valueOf(env[n]))
 	}
 	trimmed := strings.TrimLeft(conf, " \t\r\n")
 	if strings.HasPrefix(trimmed, "{") {
@@ -52,20 +95,33 @@ func withVariables(conf string, envNames []string) string {
 	return defs.String() + conf
 }
 
+var kubeletRef = regexp.MustCompile(`\$\(([A-Za-z_][A-Za-z0-9_]*)\)`)
+
+// valueOf is the variable's value as NATS syntax. The server parses an
+// environment variable's value as config, so a literal is inserted as is,
+// with the kubelet's $(VAR) references replaced by a placeholder.
+func valueOf(literal *string) string {
+	if literal == nil {
+		return strconv.Quote(placeholder)
+	}
+	v := kubeletRef.ReplaceAllString(*literal, placeholder)
+	if strings.TrimSpace(v) == "" {
+		return `""`
+	}
+	return v
+}
+
 var variableRef = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
-// referenced returns the envNames that conf refers to, sorted. The server
-// rejects a defined variable that is never used as an unknown field, so only
-// these may be defined.
-func referenced(conf string, envNames []string) []string {
-	env := map[string]bool{}
-	for _, n := range envNames {
-		env[n] = true
-	}
+// referenced returns the variables of env that conf refers to, sorted. The
+// server rejects a defined variable that is never used as an unknown field,
+// so only these may be defined.
+func referenced(conf string, env Env) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, m := range variableRef.FindAllStringSubmatch(conf, -1) {
-		if n := m[1]; env[n] && !seen[n] {
+		n := m[1]
+		if _, ok := env[n]; ok && !seen[n] {
 			seen[n] = true
 			out = append(out, n)
 		}

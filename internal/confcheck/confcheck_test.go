@@ -9,12 +9,12 @@ func TestValidate(t *testing.T) {
 	tests := []struct {
 		name    string
 		conf    string
-		env     []string
+		env     Env
 		wantErr string // empty: valid
 	}{
 		{"valid JSON config", `{"port": 4222, "cluster": {"name": "a", "port": 6222, "routes": ["nats://a-0.a-mgmt.ns.svc:6222"]}}`, nil, ""},
-		{"variable the pod defines", "{\n\"server_name\": $SERVER_NAME\n}", []string{"POD_NAME", "SERVER_NAME"}, ""},
-		{"variable the pod does not define", "{\n\"server_name\": $SERVER_NAME\n}", []string{"POD_NAME"}, "variable reference for 'SERVER_NAME' on line 2 can not be found"},
+		{"variable the pod defines", "{\n\"server_name\": $SERVER_NAME\n}", Env{"POD_NAME": nil, "SERVER_NAME": ptr("$(POD_NAME)")}, ""},
+		{"variable the pod does not define", "{\n\"server_name\": $SERVER_NAME\n}", Env{"POD_NAME": nil}, "variable reference for 'SERVER_NAME' on line 2 can not be found"},
 		{"unknown key, with its line", "{\n\"port\": 4222,\n\"bogus\": 1\n}", nil, `nats.conf:3:2: unknown field "bogus"`},
 		{"value the server refuses", "{\n\"lame_duck_duration\": \"10s\"\n}", nil, "invalid lame_duck_duration of 10s, minimum is 30 seconds"},
 		{"not parsable", "{\n\"cluster\": {\"routes\": [ {{{\n}", nil, "nats.conf does not load in nats-server"},
@@ -58,5 +58,23 @@ data:
 	}
 	if err := ValidateManifest(strings.Replace(manifest, `"not a number"`, "4222", 1)); err != nil {
 		t.Errorf("valid manifest refused: %v", err)
+	}
+}
+
+func ptr(s string) *string { return &s }
+
+func TestValidateWithIncludesAndEnvLists(t *testing.T) {
+	conf := `{
+  "authorization": {
+include "auth/clients.conf"
+  },
+  "cluster": {"port": 6222, "routes": $ROUTES}
+}`
+	env := Env{"ROUTES": ptr(`["nats://$(ROUTE_USER):$(ROUTE_PASSWORD)@a-0.a-mgmt.ns.svc:6222"]`), "ROUTE_USER": nil}
+	if err := Validate(conf, env); err != nil {
+		t.Errorf("valid config with an include and a route list from the environment refused: %v", err)
+	}
+	if err := Validate(strings.Replace(conf, "auth/clients.conf", "../../etc/passwd", 1), env); err == nil || !strings.Contains(err.Error(), "must stay inside") {
+		t.Errorf("include outside the config directory: err = %v", err)
 	}
 }

@@ -26,7 +26,7 @@ func ValidateManifest(manifest string) error {
 	sort.Strings(keys) // deterministic error order
 
 	var configs []corev1.ConfigMap
-	var env []string
+	env := Env{}
 	for _, k := range keys {
 		var head struct{ Kind string }
 		if err := yaml.Unmarshal([]byte(docs[k]), &head); err != nil {
@@ -48,7 +48,11 @@ func ValidateManifest(manifest string) error {
 			}
 			for _, c := range sts.Spec.Template.Spec.Containers {
 				for _, e := range c.Env {
-					env = append(env, e.Name)
+					if e.ValueFrom != nil {
+						env[e.Name] = nil
+					} else {
+						env[e.Name] = &e.Value
+					}
 				}
 			}
 		}

@@ -3,7 +3,6 @@ package values
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,11 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/images"
 )
-
-// ErrUnsupported marks a field this operator version accepts but cannot
-// render yet. It is reported on the NatsCluster instead of being ignored.
-var ErrUnsupported = errors.New("not supported yet by this operator version")
 
 // Translator is the helm-operator-plugins value translator for NatsCluster.
 type Translator struct{}
@@ -46,15 +42,33 @@ func ToChartValues(nc *natsv1alpha2.NatsCluster) (chartutil.Values, error) {
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, fmt.Errorf("decoding chart values: %w", err)
 	}
+	if cv := nc.Spec.ChartValues; cv != nil && len(cv.Raw) > 0 {
+		var user map[string]any
+		if err := json.Unmarshal(cv.Raw, &user); err != nil {
+			return nil, fmt.Errorf("spec.chartValues must be an object: %w", err)
+		}
+		mergeInto(out, user)
+	}
 	return out, nil
+}
+
+// mergeInto merges src over dst: maps merge key by key, anything else in src
+// replaces what dst has.
+func mergeInto(dst, src map[string]any) {
+	for k, sv := range src {
+		if sm, ok := sv.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				mergeInto(dm, sm)
+				continue
+			}
+		}
+		dst[k] = sv
+	}
 }
 
 // Build translates a NatsCluster into typed chart values.
 func Build(nc *natsv1alpha2.NatsCluster) (*ChartValues, error) {
 	spec := &nc.Spec
-	if err := checkSupported(spec); err != nil {
-		return nil, err
-	}
 	template, err := templateValues(spec)
 	if err != nil {
 		return nil, err
@@ -65,18 +79,42 @@ func Build(nc *natsv1alpha2.NatsCluster) (*ChartValues, error) {
 	}
 	v := &ChartValues{
 		Size:          sizeOf(spec),
-		Image:         Image{Repository: orDefault(spec.ServerImage, natsv1alpha2.DefaultServerImage), Tag: version},
+		Image:         serverImage(spec, version),
 		ServerVersion: version,
 		Server:        serverValues(spec),
 		Routes:        Routes{Extra: extraRoutes(spec.ExtraRoutes)},
+		TLS:           tlsValues(spec),
+		Gateway:       gatewayValues(spec),
+		Leafnodes:     leafnodeValues(spec),
+		Websocket:     websocketValues(spec),
+		OperatorJWT:   operatorValues(spec.OperatorConfig),
+		Auth:          authValues(nc),
+		Advertise:     advertiseValues(spec.Pod),
+		Reloader:      reloaderValues(spec.Pod),
+		Metrics:       metricsValues(spec.Pod),
 		Services: Services{
 			Client: serviceMeta(spec.ServicePolicy),
 			Mgmt:   serviceMeta(spec.ManagementServicePolicy),
 		},
 		Pod: podValues(spec.Pod),
 	}
+	if v.JetStream, err = jetStreamValues(spec.JetStream); err != nil {
+		return nil, err
+	}
 	v.Pod.Template = template
 	return v, nil
+}
+
+// serverImage is serverImage:version; the default image of the default
+// version may be replaced by RELATED_IMAGE_NATS (a mirror or a digest).
+func serverImage(spec *natsv1alpha2.ClusterSpec, version string) Image {
+	img := Image{Repository: orDefault(spec.ServerImage, natsv1alpha2.DefaultServerImage), Tag: version}
+	if img.Repository == natsv1alpha2.DefaultServerImage && version == natsv1alpha2.DefaultVersion {
+		if ref := images.NATS.Ref(); ref != images.NATS.Default {
+			img.Ref = ref
+		}
+	}
+	return img
 }
 
 func sizeOf(spec *natsv1alpha2.ClusterSpec) int32 {
@@ -162,33 +200,6 @@ func templateValues(spec *natsv1alpha2.ClusterSpec) (map[string]any, error) {
 	}
 	unstructured.RemoveNestedField(m, "metadata", "creationTimestamp")
 	return m, nil
-}
-
-// checkSupported refuses, with the field's name, what the chart does not
-// render yet, so that a user never gets a cluster without the TLS or auth
-// they asked for.
-func checkSupported(spec *natsv1alpha2.ClusterSpec) error {
-	var fields []string
-	add := func(set bool, name string) {
-		if set {
-			fields = append(fields, name)
-		}
-	}
-	add(spec.TLS != nil, "spec.tls")
-	add(spec.Auth != nil, "spec.auth")
-	add(spec.GatewayConfig != nil, "spec.gatewayConfig")
-	add(spec.LeafNodeConfig != nil, "spec.leafnodeConfig")
-	add(spec.OperatorConfig != nil, "spec.operatorConfig")
-	add(spec.WebsocketConfig != nil, "spec.websocketConfig")
-	if p := spec.Pod; p != nil {
-		add(p.EnableConfigReload, "spec.pod.enableConfigReload")
-		add(p.EnableMetrics, "spec.pod.enableMetrics")
-		add(p.AdvertiseExternalIP, "spec.pod.advertiseExternalIP")
-	}
-	if len(fields) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", strings.Join(fields, ", "), ErrUnsupported)
 }
 
 func orDefault(s, def string) string {

@@ -1,16 +1,18 @@
 package values
 
 import (
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/images"
 )
 
 func TestBuild(t *testing.T) {
@@ -154,11 +156,150 @@ func TestToChartValuesIsPlainJSON(t *testing.T) {
 	}
 }
 
-func TestUnsupportedFieldsAreRefusedByName(t *testing.T) {
-	_, err := Build(&natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{
-		WebsocketConfig: &natsv1alpha2.WebsocketConfig{Port: 443},
-	}})
-	if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "spec.websocketConfig") {
-		t.Errorf("err = %v, want ErrUnsupported naming spec.websocketConfig", err)
+func TestTopologyAndAuth(t *testing.T) {
+	tests := []struct {
+		name  string
+		nc    natsv1alpha2.NatsCluster
+		check func(t *testing.T, v *ChartValues)
+	}{{
+		name: "TLS per protocol keeps file names, verifyAndMap comes from auth",
+		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{
+			TLS: &natsv1alpha2.TLSConfig{ServerSecret: "certs", ServerSecretCAFileName: "ca.crt", ServerSecretCertFileName: "tls.crt",
+				ServerSecretKeyFileName: "tls.key", RoutesSecret: "routes", ClientsTLSTimeout: 2.5, EnableHTTPS: true, Verify: true},
+			Auth: &natsv1alpha2.AuthConfig{TLSVerifyAndMap: true},
+		}},
+		check: func(t *testing.T, v *ChartValues) {
+			want := TLSBlock{Secret: "certs", CA: "ca.crt", Cert: "tls.crt", Key: "tls.key", Timeout: 2.5, Verify: true, VerifyAndMap: true}
+			if !reflect.DeepEqual(v.TLS.Client, want) || v.TLS.Routes.Secret != "routes" || !v.TLS.HTTPS {
+				t.Errorf("tls = %+v", v.TLS)
+			}
+		},
+	}, {
+		name: "host ports on by default, off when disabled, forced on by advertiseExternalIP",
+		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{
+			GatewayConfig:   &natsv1alpha2.GatewayConfig{Name: "east", Port: 7522},
+			LeafNodeConfig:  &natsv1alpha2.LeafNodeConfig{Port: 7422},
+			WebsocketConfig: &natsv1alpha2.WebsocketConfig{Port: 443},
+			Pod:             &natsv1alpha2.PodPolicy{DisableLeafnodesHostPort: true, DisableWebsocketsHostPort: true},
+		}},
+		check: func(t *testing.T, v *ChartValues) {
+			if !v.Gateway.HostPort || v.Leafnodes.HostPort || v.Websocket.HostPort {
+				t.Errorf("host ports gateway=%v leaf=%v ws=%v, want true false false", v.Gateway.HostPort, v.Leafnodes.HostPort, v.Websocket.HostPort)
+			}
+		},
+	}, {
+		name: "leafnode remotes without a listener; url and urls are joined",
+		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{LeafNodeConfig: &natsv1alpha2.LeafNodeConfig{
+			Remotes: []*natsv1alpha2.RemoteLeafnodeOpts{{URL: "nats://a:7422", URLs: []string{"nats://b:7422"}, Credentials: "/etc/c.creds"}},
+		}}},
+		check: func(t *testing.T, v *ChartValues) {
+			want := []LeafRemote{{URLs: []string{"nats://a:7422", "nats://b:7422"}, Credentials: "/etc/c.creds"}}
+			if v.Leafnodes.Enabled || !reflect.DeepEqual(v.Leafnodes.Remotes, want) {
+				t.Errorf("leafnodes = %+v", v.Leafnodes)
+			}
+		},
+	}, {
+		name: "static and ServiceAccount users go together; the auth file only without them",
+		nc: natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: natsv1alpha2.ClusterSpec{Auth: &natsv1alpha2.AuthConfig{
+			EnableServiceAccounts: true, ClientsAuthSecret: "s", ClientsAuthFile: "authconfig/auth.json", ClusterAuthSecret: "r", GatewayAuthSecret: "g",
+		}}},
+		check: func(t *testing.T, v *ChartValues) {
+			want := Auth{SecretName: "c-auth", Clients: true, Cluster: true}
+			if v.Auth != want {
+				t.Errorf("auth = %+v, want %+v (no gateway auth without gatewayConfig)", v.Auth, want)
+			}
+		},
+	}, {
+		name: "clientsAuthFile alone",
+		nc: natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: natsv1alpha2.ClusterSpec{Auth: &natsv1alpha2.AuthConfig{ClientsAuthFile: "authconfig/auth.json"}}},
+		check: func(t *testing.T, v *ChartValues) {
+			if v.Auth != (Auth{ClientsFile: "authconfig/auth.json"}) {
+				t.Errorf("auth = %+v", v.Auth)
+			}
+		},
+	}, {
+		name: "sidecar images: default, user repository and tag, tag alone",
+		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{Pod: &natsv1alpha2.PodPolicy{
+			EnableConfigReload: true, ReloaderImage: "connecteverything/nats-server-config-reloader", ReloaderImageTag: "0.4.5-v1alpha2",
+			EnableMetrics: true, MetricsImageTag: "0.9.0",
+		}}},
+		check: func(t *testing.T, v *ChartValues) {
+			if v.Reloader.Image != "connecteverything/nats-server-config-reloader:0.4.5-v1alpha2" || !v.Reloader.Enabled {
+				t.Errorf("reloader = %+v", v.Reloader)
+			}
+			if v.Metrics.Image != "natsio/prometheus-nats-exporter:0.9.0" || !v.Metrics.Enabled {
+				t.Errorf("metrics = %+v", v.Metrics)
+			}
+			if v.Advertise.Image != images.BootConfig.Default || v.Advertise.ExternalIP {
+				t.Errorf("advertise = %+v", v.Advertise)
+			}
+		},
+	}, {
+		name: "JetStream: max_file_store is 90% of the PVC",
+		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{JetStream: &natsv1alpha2.JetStreamConfig{
+			Memory: &natsv1alpha2.JetStreamMemory{MaxSize: resource.MustParse("1Gi")},
+			File:   &natsv1alpha2.JetStreamFile{Size: ptr.To(resource.MustParse("10Gi")), StorageClassName: "fast"},
+		}}},
+		check: func(t *testing.T, v *ChartValues) {
+			want := JetStream{Enabled: true, Memory: JetStreamMem{MaxBytes: 1 << 30},
+				File: JetStreamFile{Enabled: true, Size: "10Gi", StorageClassName: "fast", MaxBytes: 9663676416}}
+			if v.JetStream != want {
+				t.Errorf("jetstream = %+v\nwant        %+v", v.JetStream, want)
+			}
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Build(&tt.nc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, v)
+		})
+	}
+}
+
+func TestRelatedImageReplacesOnlyTheDefaultServerImage(t *testing.T) {
+	t.Setenv(images.NATS.Env, "mirror.example/nats@sha256:0123")
+	def, err := Build(&natsv1alpha2.NatsCluster{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Image.Ref != "mirror.example/nats@sha256:0123" {
+		t.Errorf("default version: image ref = %q, want the related image", def.Image.Ref)
+	}
+	other, err := Build(&natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{Version: "2.10.0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Image.Ref != "" || other.Image.Tag != "2.10.0" {
+		t.Errorf("another version must keep its own tag: %+v", other.Image)
+	}
+}
+
+func TestJetStreamWithoutStorageIsRefused(t *testing.T) {
+	_, err := Build(&natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{JetStream: &natsv1alpha2.JetStreamConfig{
+		File: &natsv1alpha2.JetStreamFile{Enabled: ptr.To(false)},
+	}}})
+	if err == nil || !strings.Contains(err.Error(), "no storage") {
+		t.Errorf("err = %v, want a message about missing storage", err)
+	}
+}
+
+func TestChartValuesAreMergedLast(t *testing.T) {
+	nc := &natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{
+		Size:        ptr.To[int32](3),
+		ChartValues: &apiextensionsv1.JSON{Raw: []byte(`{"size": 4, "podDisruptionBudget": {"maxUnavailable": 2}, "server": {"debug": true}}`)},
+	}}
+	vals, err := ToChartValues(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := vals["server"].(map[string]any)
+	if vals["size"] != float64(4) || vals["podDisruptionBudget"].(map[string]any)["maxUnavailable"] != float64(2) {
+		t.Errorf("chartValues not merged over the translation: %v", vals)
+	}
+	if server["debug"] != true || server["lameDuckDurationSeconds"] != float64(30) {
+		t.Errorf("merge must keep sibling keys: server = %v", server)
 	}
 }

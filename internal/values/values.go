@@ -1,7 +1,8 @@
 // Package values translates a NatsCluster into the values of the
 // nats-cluster chart. The translation is typed on both sides: the CR through
 // api/v1alpha2, the chart through ChartValues, whose JSON form is exactly
-// the chart's values.yaml layout.
+// the chart's values.yaml layout (fields left empty take the chart's
+// defaults).
 package values
 
 import (
@@ -10,14 +11,23 @@ import (
 
 // ChartValues mirrors helm-charts/nats-cluster/values.yaml.
 type ChartValues struct {
-	Size          int32          `json:"size"`
-	Image         Image          `json:"image"`
-	ServerVersion string         `json:"serverVersion"`
-	Server        Server         `json:"server"`
-	Routes        Routes         `json:"routes"`
-	Services      Services       `json:"services"`
-	Pod           Pod            `json:"pod"`
-	Config        map[string]any `json:"config,omitempty"`
+	Size          int32       `json:"size"`
+	Image         Image       `json:"image"`
+	ServerVersion string      `json:"serverVersion"`
+	Server        Server      `json:"server"`
+	Routes        Routes      `json:"routes"`
+	TLS           TLS         `json:"tls"`
+	Gateway       Gateway     `json:"gateway"`
+	Leafnodes     Leafnodes   `json:"leafnodes"`
+	Websocket     Websocket   `json:"websocket"`
+	OperatorJWT   OperatorJWT `json:"operatorJWT"`
+	Auth          Auth        `json:"auth"`
+	Advertise     Advertise   `json:"advertise"`
+	Reloader      Sidecar     `json:"reloader"`
+	Metrics       Sidecar     `json:"metrics"`
+	JetStream     JetStream   `json:"jetstream"`
+	Services      Services    `json:"services"`
+	Pod           Pod         `json:"pod"`
 }
 
 // Image is the NATS server image.
@@ -25,6 +35,7 @@ type Image struct {
 	Repository string            `json:"repository"`
 	Tag        string            `json:"tag"`
 	PullPolicy corev1.PullPolicy `json:"pullPolicy,omitempty"`
+	Ref        string            `json:"ref,omitempty"`
 }
 
 // Server holds server options that end up in nats.conf or on the command line.
@@ -46,6 +57,122 @@ type Server struct {
 // Routes are the routes beyond the generated full mesh.
 type Routes struct {
 	Extra []string `json:"extra"`
+}
+
+// TLS holds one block per protocol.
+type TLS struct {
+	Client    TLSBlock `json:"client"`
+	Routes    TLSBlock `json:"routes"`
+	Gateway   TLSBlock `json:"gateway"`
+	Leafnodes TLSBlock `json:"leafnodes"`
+	Websocket TLSBlock `json:"websocket"`
+	HTTPS     bool     `json:"https"`
+}
+
+// TLSBlock is the TLS of one protocol; empty file names keep the chart's
+// defaults (nats-operator's file names).
+type TLSBlock struct {
+	Secret           string   `json:"secret"`
+	CA               string   `json:"ca,omitempty"`
+	Cert             string   `json:"cert,omitempty"`
+	Key              string   `json:"key,omitempty"`
+	Timeout          float64  `json:"timeout"`
+	Verify           bool     `json:"verify,omitempty"`
+	VerifyAndMap     bool     `json:"verifyAndMap,omitempty"`
+	CipherSuites     []string `json:"cipherSuites,omitempty"`
+	CurvePreferences []string `json:"curvePreferences,omitempty"`
+}
+
+// Gateway is the super-cluster listener.
+type Gateway struct {
+	Enabled       bool            `json:"enabled"`
+	Name          string          `json:"name"`
+	Port          int             `json:"port,omitempty"`
+	HostPort      bool            `json:"hostPort"`
+	RejectUnknown bool            `json:"rejectUnknown"`
+	Gateways      []RemoteGateway `json:"gateways"`
+}
+
+// RemoteGateway is a remote cluster.
+type RemoteGateway struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+// Leafnodes is the leafnode listener and remotes.
+type Leafnodes struct {
+	Enabled  bool         `json:"enabled"`
+	Port     int          `json:"port,omitempty"`
+	HostPort bool         `json:"hostPort"`
+	Remotes  []LeafRemote `json:"remotes"`
+}
+
+// LeafRemote is a leafnode remote in nats.conf's shape.
+type LeafRemote struct {
+	URLs        []string `json:"urls"`
+	Credentials string   `json:"credentials,omitempty"`
+}
+
+// Websocket is the websocket listener.
+type Websocket struct {
+	Enabled          bool   `json:"enabled"`
+	Port             int    `json:"port,omitempty"`
+	HostPort         bool   `json:"hostPort"`
+	HandshakeTimeout string `json:"handshakeTimeout"`
+	Compression      bool   `json:"compression"`
+}
+
+// OperatorJWT is decentralized JWT authentication.
+type OperatorJWT struct {
+	Secret        string `json:"secret"`
+	SystemAccount string `json:"systemAccount"`
+	Resolver      string `json:"resolver"`
+}
+
+// Auth names the operator-written auth Secret and what nats.conf includes
+// from it (see internal/controller for the Secret's keys).
+type Auth struct {
+	SecretName  string `json:"secretName"`
+	Clients     bool   `json:"clients"`
+	ClientsFile string `json:"clientsFile"`
+	Cluster     bool   `json:"cluster"`
+	Gateway     bool   `json:"gateway"`
+}
+
+// Advertise is external-IP advertisement through the boot-config init container.
+type Advertise struct {
+	ExternalIP bool              `json:"externalIP"`
+	Image      string            `json:"image"`
+	PullPolicy corev1.PullPolicy `json:"pullPolicy,omitempty"`
+}
+
+// Sidecar is the reloader or the metrics exporter.
+type Sidecar struct {
+	Enabled    bool                        `json:"enabled"`
+	Image      string                      `json:"image"`
+	PullPolicy corev1.PullPolicy           `json:"pullPolicy,omitempty"`
+	Resources  corev1.ResourceRequirements `json:"resources"`
+}
+
+// JetStream is persistence.
+type JetStream struct {
+	Enabled bool          `json:"enabled"`
+	Domain  string        `json:"domain"`
+	Memory  JetStreamMem  `json:"memory"`
+	File    JetStreamFile `json:"file"`
+}
+
+// JetStreamMem is the memory store.
+type JetStreamMem struct {
+	MaxBytes int64 `json:"maxBytes"`
+}
+
+// JetStreamFile is the file store and its PVC.
+type JetStreamFile struct {
+	Enabled          bool   `json:"enabled"`
+	Size             string `json:"size"`
+	StorageClassName string `json:"storageClassName"`
+	MaxBytes         int64  `json:"maxBytes"`
 }
 
 // Services holds the metadata of the two Services.

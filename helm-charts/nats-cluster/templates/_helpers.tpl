@@ -83,17 +83,38 @@ lameDuck: {{ or (gt $major 1) (and (eq $major 1) (ge $minor 3)) }}
 
 {{- /*
 nats-cluster.routes: the full mesh, one route per StatefulSet ordinal (each
-server ignores its own), followed by routes.extra.
+server ignores its own), followed by routes.extra. With route credentials the
+userinfo is $(ROUTE_USER):$(ROUTE_PASSWORD), expanded by the kubelet from the
+operator's auth Secret, so the chart never sees the password.
 */}}
 {{- define "nats-cluster.routes" -}}
 {{- $routes := list -}}
+{{- $auth := "" -}}
+{{- if .Values.auth.cluster }}{{ $auth = "$(ROUTE_USER):$(ROUTE_PASSWORD)@" }}{{ end -}}
 {{- range $i := until (int .Values.size) -}}
-{{- $routes = append $routes (printf "nats://%s-%d.%s.%s.svc:%v" $.Release.Name $i (include "nats-cluster.mgmtName" $) $.Release.Namespace $.Values.ports.cluster) -}}
+{{- $routes = append $routes (printf "nats://%s%s-%d.%s.%s.svc:%v" $auth $.Release.Name $i (include "nats-cluster.mgmtName" $) $.Release.Namespace $.Values.ports.cluster) -}}
 {{- end -}}
 {{- range .Values.routes.extra -}}
 {{- $routes = append $routes . -}}
 {{- end -}}
 {{- toYaml $routes -}}
+{{- end }}
+
+{{- /*
+nats-cluster.tlsBlock: a NATS tls {} block. Input: dict "tls" (a tls.* value)
+and "extra" (keys to add). File names are relative to the Secret's mount
+directory unless absolute.
+*/}}
+{{- define "nats-cluster.tlsBlock" -}}
+{{- $t := .tls -}}
+{{- $b := dict -}}
+{{- range $key, $file := dict "ca_file" $t.ca "cert_file" $t.cert "key_file" $t.key -}}
+{{- if $file -}}
+{{- $_ := set $b $key (ternary $file (printf "%s/%s" $t.dir $file) (hasPrefix "/" $file)) -}}
+{{- end -}}
+{{- end -}}
+{{- if $t.timeout }}{{ $_ := set $b "timeout" $t.timeout }}{{ end -}}
+{{- toYaml (merge $b (.extra | default dict)) -}}
 {{- end }}
 
 {{- /*
@@ -103,9 +124,15 @@ follow the server's own names; config.merge is applied last.
 {{- define "nats-cluster.configDict" -}}
 {{- $gen := include "nats-cluster.gen" . | fromYaml -}}
 {{- $s := .Values.server -}}
-{{- $c := dict "port" .Values.ports.client "http_port" .Values.ports.monitoring -}}
+{{- $v := .Values -}}
+{{- $c := dict "port" $v.ports.client -}}
+{{- if $v.tls.https -}}
+{{- $_ := set $c "https_port" $v.ports.monitoring -}}
+{{- else -}}
+{{- $_ := set $c "http_port" $v.ports.monitoring -}}
+{{- end -}}
 {{- $_ := set $c "logtime" $s.logtime -}}
-{{- if $s.serverName -}}
+{{- if or $s.serverName $v.jetstream.enabled -}}
 {{- $_ := set $c "server_name" "<< $SERVER_NAME >>" -}}
 {{- end -}}
 {{- if $gen.lameDuck -}}
@@ -119,12 +146,98 @@ follow the server's own names; config.merge is applied last.
 {{- if $s.maxPending }}{{ $_ := set $c "max_pending" $s.maxPending }}{{ end -}}
 {{- if $s.maxSubscriptions }}{{ $_ := set $c "max_subscriptions" $s.maxSubscriptions }}{{ end -}}
 {{- if $s.maxControlLine }}{{ $_ := set $c "max_control_line" $s.maxControlLine }}{{ end -}}
-{{- $cluster := dict "port" .Values.ports.cluster "routes" (include "nats-cluster.routes" . | fromYamlArray) -}}
+{{- /* client TLS */ -}}
+{{- with $v.tls.client -}}
+{{- if .secret -}}
+{{- $extra := dict -}}
+{{- if .verify }}{{ $_ := set $extra "verify" true }}{{ end -}}
+{{- if .verifyAndMap }}{{ $_ := set $extra "verify_and_map" true }}{{ end -}}
+{{- with .cipherSuites }}{{ $_ := set $extra "cipher_suites" . }}{{ end -}}
+{{- with .curvePreferences }}{{ $_ := set $extra "curve_preferences" . }}{{ end -}}
+{{- $_ := set $c "tls" (include "nats-cluster.tlsBlock" (dict "tls" . "extra" $extra) | fromYaml) -}}
+{{- end -}}
+{{- end -}}
+{{- /* client authorization */ -}}
+{{- if and $v.auth.clients $v.auth.secretName -}}
+{{- $_ := set $c "authorization" (dict "00$include" "auth/clients.conf") -}}
+{{- else if $v.auth.clientsFile -}}
+{{- $_ := set $c "authorization" (dict "00$include" $v.auth.clientsFile) -}}
+{{- end -}}
+{{- /* cluster */ -}}
+{{- $cluster := dict "port" $v.ports.cluster -}}
+{{- if $v.auth.cluster -}}
+{{- $_ := set $cluster "routes" "<< $ROUTES >>" -}}
+{{- $_ := set $cluster "authorization" (dict "00$include" "auth/cluster.conf") -}}
+{{- else -}}
+{{- $_ := set $cluster "routes" (include "nats-cluster.routes" . | fromYamlArray) -}}
+{{- end -}}
 {{- if $gen.clusterName -}}
 {{- $_ := set $cluster "name" .Release.Name -}}
 {{- end -}}
+{{- if $v.tls.routes.secret -}}
+{{- $_ := set $cluster "tls" (include "nats-cluster.tlsBlock" (dict "tls" $v.tls.routes) | fromYaml) -}}
+{{- end -}}
 {{- $_ := set $c "cluster" $cluster -}}
-{{- $c = mergeOverwrite $c (deepCopy (.Values.config.merge | default dict)) -}}
+{{- /* gateway */ -}}
+{{- if $v.gateway.enabled -}}
+{{- $gw := dict "name" $v.gateway.name "port" $v.gateway.port -}}
+{{- if $v.gateway.rejectUnknown }}{{ $_ := set $gw "reject_unknown_cluster" true }}{{ end -}}
+{{- with $v.gateway.gateways }}{{ $_ := set $gw "gateways" . }}{{ end -}}
+{{- if $v.tls.gateway.secret -}}
+{{- $_ := set $gw "tls" (include "nats-cluster.tlsBlock" (dict "tls" $v.tls.gateway) | fromYaml) -}}
+{{- end -}}
+{{- if $v.auth.gateway -}}
+{{- $_ := set $gw "authorization" (dict "00$include" "auth/gateway.conf") -}}
+{{- end -}}
+{{- if $v.advertise.externalIP -}}
+{{- $_ := set $gw "zz$include" "advertise/gateway_advertise.conf" -}}
+{{- end -}}
+{{- $_ := set $c "gateway" $gw -}}
+{{- end -}}
+{{- /* leafnodes: a listener, remotes, or both */ -}}
+{{- if or $v.leafnodes.enabled $v.leafnodes.remotes -}}
+{{- $leaf := dict -}}
+{{- if $v.leafnodes.enabled -}}
+{{- $_ := set $leaf "port" $v.leafnodes.port -}}
+{{- if $v.tls.leafnodes.secret -}}
+{{- $_ := set $leaf "tls" (include "nats-cluster.tlsBlock" (dict "tls" $v.tls.leafnodes) | fromYaml) -}}
+{{- end -}}
+{{- if $v.advertise.externalIP -}}
+{{- $_ := set $leaf "zz$include" "advertise/gateway_advertise.conf" -}}
+{{- end -}}
+{{- end -}}
+{{- with $v.leafnodes.remotes }}{{ $_ := set $leaf "remotes" . }}{{ end -}}
+{{- $_ := set $c "leafnodes" $leaf -}}
+{{- end -}}
+{{- /* websocket */ -}}
+{{- if $v.websocket.enabled -}}
+{{- $ws := dict "port" $v.websocket.port -}}
+{{- if $v.tls.websocket.secret -}}
+{{- $_ := set $ws "tls" (include "nats-cluster.tlsBlock" (dict "tls" $v.tls.websocket) | fromYaml) -}}
+{{- else -}}
+{{- $_ := set $ws "no_tls" true -}}
+{{- end -}}
+{{- with $v.websocket.handshakeTimeout }}{{ $_ := set $ws "handshake_timeout" . }}{{ end -}}
+{{- if $v.websocket.compression }}{{ $_ := set $ws "compression" true }}{{ end -}}
+{{- $_ := set $c "websocket" $ws -}}
+{{- end -}}
+{{- /* decentralized auth */ -}}
+{{- if $v.operatorJWT.secret -}}
+{{- $_ := set $c "operator" "/etc/nats-operator/op.jwt" -}}
+{{- with $v.operatorJWT.systemAccount }}{{ $_ := set $c "system_account" . }}{{ end -}}
+{{- with $v.operatorJWT.resolver }}{{ $_ := set $c "resolver" . }}{{ end -}}
+{{- end -}}
+{{- if $v.advertise.externalIP -}}
+{{- $_ := set $c "zz$include" "advertise/client_advertise.conf" -}}
+{{- end -}}
+{{- /* JetStream */ -}}
+{{- if $v.jetstream.enabled -}}
+{{- $js := dict "store_dir" "/data/jetstream" "max_memory_store" (int64 $v.jetstream.memory.maxBytes) -}}
+{{- $_ := set $js "max_file_store" (ternary (int64 $v.jetstream.file.maxBytes) 0 $v.jetstream.file.enabled) -}}
+{{- with $v.jetstream.domain }}{{ $_ := set $js "domain" . }}{{ end -}}
+{{- $_ := set $c "jetstream" $js -}}
+{{- end -}}
+{{- $c = mergeOverwrite $c (deepCopy ($v.config.merge | default dict)) -}}
 {{- toYaml $c -}}
 {{- end }}
 
@@ -136,6 +249,7 @@ units survive, and HTML escaping is undone so that subjects keep ">".
 {{- define "nats-cluster.formatConfig" -}}
 {{- $json := toPrettyJson . -}}
 {{- $json = $json | replace "\\u003c" "<" | replace "\\u003e" ">" | replace "\\u0026" "&" -}}
+{{- $json = regexReplaceAll "\"[0-9a-z]*\\$include\": (\"[^\"]*\")" $json "include ${1}" -}}
 {{- regexReplaceAll "\"<<\\s*(.+?)\\s*>>\"" $json "${1}" -}}
 {{- end }}
 
@@ -149,4 +263,49 @@ scaling must not restart the servers that are already running.
 {{- $cluster := omit (get $c "cluster" | default dict) "routes" -}}
 {{- $_ := set $c "cluster" $cluster -}}
 {{- toJson $c | sha256sum -}}
+{{- end }}
+
+{{- /*
+nats-cluster.secretVolumes: the Secret volumes the NATS container mounts, as
+a YAML list of {name, secret, path}: TLS per protocol, the operator JWT and
+the operator-written auth Secret.
+*/}}
+{{- define "nats-cluster.secretVolumes" -}}
+{{- $out := list -}}
+{{- range $proto, $name := dict "client" "server-tls-certs" "routes" "routes-tls-certs" "gateway" "gateway-tls-certs" "leafnodes" "leafnode-tls-certs" "websocket" "websocket-tls-certs" -}}
+{{- $t := get $.Values.tls $proto -}}
+{{- if $t.secret -}}
+{{- $out = append $out (dict "name" $name "secret" $t.secret "path" $t.dir) -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.operatorJWT.secret -}}
+{{- $out = append $out (dict "name" "operator-jwt" "secret" . "path" "/etc/nats-operator") -}}
+{{- end -}}
+{{- with .Values.auth.secretName -}}
+{{- $out = append $out (dict "name" "auth" "secret" . "path" "/etc/nats-config/auth") -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end }}
+
+{{- /*
+nats-cluster.watchedFiles: every file the reloader watches besides nats.conf:
+the TLS files (so certificate rotation reloads) and the include files.
+*/}}
+{{- define "nats-cluster.watchedFiles" -}}
+{{- $files := list -}}
+{{- range $proto := list "client" "routes" "gateway" "leafnodes" "websocket" -}}
+{{- $t := get $.Values.tls $proto -}}
+{{- if $t.secret -}}
+{{- range $f := list $t.ca $t.cert $t.key -}}
+{{- if $f }}{{ $files = append $files (ternary $f (printf "%s/%s" $t.dir $f) (hasPrefix "/" $f)) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.auth.secretName -}}
+{{- range $k, $on := dict "clients" .Values.auth.clients "cluster" .Values.auth.cluster "gateway" .Values.auth.gateway -}}
+{{- if $on }}{{ $files = append $files (printf "/etc/nats-config/auth/%s.conf" $k) }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.auth.clientsFile }}{{ $files = append $files (printf "/etc/nats-config/%s" .) }}{{ end -}}
+{{- toYaml $files -}}
 {{- end }}

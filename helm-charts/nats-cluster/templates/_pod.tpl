@@ -6,6 +6,8 @@ in nats-cluster.podTemplate.
 {{- define "nats-cluster.natsContainer" -}}
 {{- $gen := include "nats-cluster.gen" . | fromYaml -}}
 {{- $ldmPid := "/var/run/nats/nats.pid" -}}
+{{- $v := .Values -}}
+{{- $scheme := ternary "HTTPS" "HTTP" $v.tls.https -}}
 name: nats
 image: {{ include "nats-cluster.image" . }}
 imagePullPolicy: {{ .Values.image.pullPolicy }}
@@ -32,6 +34,27 @@ ports:
     containerPort: {{ .Values.ports.cluster }}
   - name: monitoring
     containerPort: {{ .Values.ports.monitoring }}
+  {{- if $v.gateway.enabled }}
+  - name: gateway
+    containerPort: {{ $v.gateway.port }}
+    {{- if $v.gateway.hostPort }}
+    hostPort: {{ $v.gateway.port }}
+    {{- end }}
+  {{- end }}
+  {{- if $v.leafnodes.enabled }}
+  - name: leafnodes
+    containerPort: {{ $v.leafnodes.port }}
+    {{- if $v.leafnodes.hostPort }}
+    hostPort: {{ $v.leafnodes.port }}
+    {{- end }}
+  {{- end }}
+  {{- if $v.websocket.enabled }}
+  - name: websocket
+    containerPort: {{ $v.websocket.port }}
+    {{- if $v.websocket.hostPort }}
+    hostPort: {{ $v.websocket.port }}
+    {{- end }}
+  {{- end }}
 env:
   - name: POD_NAME
     valueFrom: {fieldRef: {fieldPath: metadata.name}}
@@ -39,11 +62,33 @@ env:
     valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
   - name: SERVER_NAME
     value: $(POD_NAME)
+  {{- if and $v.auth.cluster $v.auth.secretName }}
+  - name: ROUTE_USER
+    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName }}, key: route-user}}
+  - name: ROUTE_PASSWORD
+    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName }}, key: route-password}}
+  {{- /* A NATS variable holding the route list; the kubelet expands the credentials. */}}
+  - name: ROUTES
+    value: {{ include "nats-cluster.routes" . | fromYamlArray | toJson | quote }}
+  {{- end }}
 volumeMounts:
   - name: config
     mountPath: /etc/nats-config
   - name: pid
     mountPath: /var/run/nats
+  {{- range include "nats-cluster.secretVolumes" . | fromYamlArray }}
+  - name: {{ .name }}
+    mountPath: {{ .path }}
+    readOnly: true
+  {{- end }}
+  {{- if $v.advertise.externalIP }}
+  - name: advertiseconfig
+    mountPath: /etc/nats-config/advertise
+  {{- end }}
+  {{- if and $v.jetstream.enabled $v.jetstream.file.enabled }}
+  - name: {{ include "nats-cluster.name" . }}-js
+    mountPath: /data
+  {{- end }}
 {{- if $gen.lameDuck }}
 lifecycle:
   preStop:
@@ -54,30 +99,30 @@ lifecycle:
 {{- end }}
 {{- if $gen.healthz }}
 startupProbe:
-  httpGet: {path: /healthz, port: monitoring}
+  httpGet: {path: /healthz, port: monitoring, scheme: {{ $scheme }}}
   initialDelaySeconds: 10
   periodSeconds: 10
   timeoutSeconds: 5
   failureThreshold: 90
 readinessProbe:
-  httpGet: {path: "/healthz?js-server-only=true", port: monitoring}
+  httpGet: {path: "/healthz?js-server-only=true", port: monitoring, scheme: {{ $scheme }}}
   periodSeconds: 10
   timeoutSeconds: 5
   failureThreshold: 3
 livenessProbe:
-  httpGet: {path: "/healthz?js-enabled-only=true", port: monitoring}
+  httpGet: {path: "/healthz?js-enabled-only=true", port: monitoring, scheme: {{ $scheme }}}
   periodSeconds: 30
   timeoutSeconds: 5
   failureThreshold: 3
 {{- else }}
 {{- /* Servers before 2.2 have no /healthz; "/" answers once monitoring is up. */}}
 readinessProbe:
-  httpGet: {path: /, port: monitoring}
+  httpGet: {path: /, port: monitoring, scheme: {{ $scheme }}}
   initialDelaySeconds: 5
   periodSeconds: 10
   timeoutSeconds: 5
 livenessProbe:
-  httpGet: {path: /, port: monitoring}
+  httpGet: {path: /, port: monitoring, scheme: {{ $scheme }}}
   initialDelaySeconds: 10
   periodSeconds: 30
   timeoutSeconds: 10
@@ -142,8 +187,19 @@ nats-operator, template.metadata is honoured.
 {{- if and (hasKey $ours $k) (not (hasKey $base $k)) }}{{ $_ := set $nats $k (get $ours $k) }}{{ end -}}
 {{- end -}}
 {{- if .Values.pod.resources }}{{ $_ := set $nats "resources" .Values.pod.resources }}{{ end -}}
-{{- $_ := set $spec "containers" (prepend $others $nats) -}}
+{{- $sidecars := list -}}
+{{- if .Values.reloader.enabled }}{{ $sidecars = append $sidecars (include "nats-cluster.reloaderContainer" (dict "ctx" . "mounts" $mounts) | fromYaml) }}{{ end -}}
+{{- if .Values.metrics.enabled }}{{ $sidecars = append $sidecars (include "nats-cluster.metricsContainer" . | fromYaml) }}{{ end -}}
+{{- $_ := set $spec "containers" (concat (list $nats) $sidecars $others) -}}
+{{- if .Values.reloader.enabled }}{{ $_ := set $spec "shareProcessNamespace" true }}{{ end -}}
+{{- if .Values.advertise.externalIP -}}
+{{- $_ := set $spec "initContainers" (prepend (get $spec "initContainers" | default list) (include "nats-cluster.bootconfigContainer" . | fromYaml)) -}}
+{{- end -}}
 {{- $volumes := list (dict "name" "config" "configMap" (dict "name" (include "nats-cluster.configName" .))) (dict "name" "pid" "emptyDir" dict) -}}
+{{- range include "nats-cluster.secretVolumes" . | fromYamlArray -}}
+{{- $volumes = append $volumes (dict "name" .name "secret" (dict "secretName" .secret)) -}}
+{{- end -}}
+{{- if .Values.advertise.externalIP }}{{ $volumes = append $volumes (dict "name" "advertiseconfig" "emptyDir" dict) }}{{ end -}}
 {{- $_ := set $spec "volumes" (include "nats-cluster.mergeByName" (dict "base" $volumes "extra" (get $spec "volumes" | default list)) | fromYamlArray) -}}
 {{- $_ := set $spec "restartPolicy" "Always" -}}
 {{- if not (hasKey $spec "enableServiceLinks") }}{{ $_ := set $spec "enableServiceLinks" false }}{{ end -}}
@@ -161,7 +217,12 @@ nats-operator, template.metadata is honoured.
 {{- end -}}
 {{- /* No chart version on pods: an operator upgrade alone must not restart servers. */ -}}
 {{- $labels := merge (omit (include "nats-cluster.labels" . | fromYaml) "helm.sh/chart") (dict "nats_version" (toString .Values.image.tag)) (.Values.pod.labels | default dict) (get $meta "labels" | default dict) -}}
-{{- $annotations := merge (dict "nats.io/config-hash" (include "nats-cluster.configHash" .)) (.Values.pod.annotations | default dict) (get $meta "annotations" | default dict) -}}
+{{- $ours := dict "nats.io/config-hash" (include "nats-cluster.configHash" .) -}}
+{{- if .Values.metrics.enabled -}}
+{{- $_ := set $ours "prometheus.io/scrape" "true" -}}
+{{- $_ := set $ours "prometheus.io/port" (toString .Values.ports.metrics) -}}
+{{- end -}}
+{{- $annotations := merge $ours (.Values.pod.annotations | default dict) (get $meta "annotations" | default dict) -}}
 metadata:
   labels:
     {{- toYaml $labels | nindent 4 }}
@@ -169,4 +230,98 @@ metadata:
     {{- toYaml $annotations | nindent 4 }}
 spec:
   {{- toYaml $spec | nindent 2 }}
+{{- end }}
+
+{{- /*
+nats-cluster.reloaderContainer: signals the server (SIGHUP through the shared
+process namespace) when nats.conf, an include file or a TLS file changes.
+Input: dict ctx, mounts (the NATS container's mounts, which it shares).
+*/}}
+{{- define "nats-cluster.reloaderContainer" -}}
+{{- $v := .ctx.Values -}}
+name: reloader
+image: {{ $v.reloader.image }}
+imagePullPolicy: {{ $v.reloader.pullPolicy }}
+command:
+  - nats-server-config-reloader
+  - -pid
+  - /var/run/nats/nats.pid
+  - -config
+  - /etc/nats-config/nats.conf
+  {{- range include "nats-cluster.watchedFiles" .ctx | fromYamlArray }}
+  - -config
+  - {{ . }}
+  {{- end }}
+volumeMounts:
+  {{- toYaml .mounts | nindent 2 }}
+{{- with $v.reloader.resources }}
+resources:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
+{{- end }}
+
+{{- /*
+nats-cluster.metricsContainer: the Prometheus exporter, scraping the local
+monitoring port with the scheme the server serves.
+*/}}
+{{- define "nats-cluster.metricsContainer" -}}
+{{- $v := .Values -}}
+name: metrics
+image: {{ $v.metrics.image }}
+imagePullPolicy: {{ $v.metrics.pullPolicy }}
+args:
+  - -port={{ $v.ports.metrics }}
+  - -connz
+  - -routez
+  - -subz
+  - -varz
+  - -prefix=nats
+  - -use_internal_server_id
+  {{- if $v.jetstream.enabled }}
+  - -jsz=all
+  {{- end }}
+  {{- if or $v.leafnodes.enabled $v.leafnodes.remotes }}
+  - -leafz
+  {{- end }}
+  {{- if $v.gateway.enabled }}
+  - -gatewayz
+  {{- end }}
+  - {{ printf "%s://localhost:%v/" (ternary "https" "http" $v.tls.https) $v.ports.monitoring }}
+ports:
+  - name: metrics
+    containerPort: {{ $v.ports.metrics }}
+{{- with $v.metrics.resources }}
+resources:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
+{{- end }}
+
+{{- /*
+nats-cluster.bootconfigContainer: writes the node's external address into
+include files for client and gateway/leafnode advertise. It reads the Node,
+so the pod's service account needs "get nodes".
+*/}}
+{{- define "nats-cluster.bootconfigContainer" -}}
+{{- $v := .Values -}}
+name: bootconfig
+image: {{ $v.advertise.image }}
+imagePullPolicy: {{ $v.advertise.pullPolicy }}
+command:
+  - nats-pod-bootconfig
+  - -f
+  - /etc/nats-config/advertise/client_advertise.conf
+  - -gf
+  - /etc/nats-config/advertise/gateway_advertise.conf
+env:
+  - name: KUBERNETES_NODE_NAME
+    valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+volumeMounts:
+  - name: advertiseconfig
+    mountPath: /etc/nats-config/advertise
+securityContext:
+  {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
 {{- end }}
