@@ -17,7 +17,7 @@ import (
 
 	"github.com/nats-operator/nats-operator/internal/confcheck"
 	"github.com/nats-operator/nats-operator/internal/render"
-	"github.com/nats-operator/nats-operator/internal/testutil"
+	"github.com/nats-operator/nats-operator/internal/testutil/repofs"
 )
 
 // rendered is a render's output, by "Kind/name".
@@ -34,7 +34,7 @@ func renderFile(t *testing.T, path string) rendered {
 
 func renderBytes(t *testing.T, in []byte) rendered {
 	t.Helper()
-	r, err := render.New(testutil.RepoFS())
+	r, err := render.New(repofs.FS())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestSamplesRenderCompleteTopology(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			r := renderFile(t, filepath.Join(testutil.RepoRoot(), "config", "samples", tt.file))
+			r := renderFile(t, filepath.Join(repofs.Root(), "config", "samples", tt.file))
 			want := []string{
 				"ConfigMap/" + tt.name + "-config", "PodDisruptionBudget/" + tt.name,
 				"Service/" + tt.name, "Service/" + tt.name + "-mgmt", "StatefulSet/" + tt.name,
@@ -202,7 +202,7 @@ func TestScalingDoesNotRestartServers(t *testing.T) {
 }
 
 func TestBadInputIsRefusedClearly(t *testing.T) {
-	r, err := render.New(testutil.RepoFS())
+	r, err := render.New(repofs.FS())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,18 +3,12 @@ package testutil
 
 import (
 	"io/fs"
-	"os"
-	"path/filepath"
-	"runtime"
+
+	"github.com/nats-operator/nats-operator/internal/testutil/repofs"
 )
 
-// RepoRoot is the repository's top directory, found from this file's path
-// so that tests work from any package directory.
-func RepoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
+// RepoRoot is the repository's top directory.
+func RepoRoot() string { return repofs.Root() }
 
-// RepoFS is the repository as a file system, the on-disk twin of the assets
-// that main.go embeds.
-func RepoFS() fs.FS { return os.DirFS(RepoRoot()) }
+// RepoFS is the repository as a file system.
+func RepoFS() fs.FS { return repofs.FS() }
