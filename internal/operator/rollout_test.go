@@ -1,0 +1,171 @@
+package operator_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/confcheck"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+// deployed creates the basic example in a fresh namespace and waits until
+// the Helm reconciler has installed it.
+func deployed(t *testing.T, prefix string) *natsv1alpha2.NatsCluster {
+	t.Helper()
+	testutil.Integration(t)
+	nc := basicExample(t, cp.Namespace(t, prefix))
+	if err := cp.Client.Create(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	return waitCondition(t, client.ObjectKeyFromObject(nc), natsv1alpha2.ConditionDeployed, metav1.ConditionTrue)
+}
+
+// releaseSnapshot is what must not move while a bad change is refused.
+type releaseSnapshot struct {
+	stsGeneration int64
+	config        string
+	releases      int
+}
+
+func snapshot(t *testing.T, nc *natsv1alpha2.NatsCluster) releaseSnapshot {
+	t.Helper()
+	ctx := context.Background()
+	var sts appsv1.StatefulSet
+	mustGet(t, client.ObjectKeyFromObject(nc), &sts)
+	var cm corev1.ConfigMap
+	mustGet(t, types.NamespacedName{Namespace: nc.Namespace, Name: nc.Name + "-config"}, &cm)
+	var secrets corev1.SecretList
+	if err := cp.Client.List(ctx, &secrets, client.InNamespace(nc.Namespace), client.MatchingLabels{"owner": "helm", "name": nc.Name}); err != nil {
+		t.Fatal(err)
+	}
+	return releaseSnapshot{stsGeneration: sts.Generation, config: cm.Data[confcheck.ConfigKey], releases: len(secrets.Items)}
+}
+
+func patchSpec(t *testing.T, nc *natsv1alpha2.NatsCluster, mutate func(*natsv1alpha2.ClusterSpec)) {
+	t.Helper()
+	ctx := context.Background()
+	var cur natsv1alpha2.NatsCluster
+	mustGet(t, client.ObjectKeyFromObject(nc), &cur)
+	patch := client.MergeFrom(cur.DeepCopy())
+	mutate(&cur.Spec)
+	if err := cp.Client.Patch(ctx, &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRefusedChangesLeaveTheReleaseRunning: a chartValues override the
+// chart's schema refuses, and a configuration nats-server cannot parse, each
+// show up as a condition with the validator's message, while the running
+// StatefulSet, config and release stay exactly as they were. Fixing the
+// spec recovers.
+func TestRefusedChangesLeaveTheReleaseRunning(t *testing.T) {
+	tests := []struct {
+		name        string
+		chartValues string
+		want        string
+	}{
+		{"override of the wrong type", `{"size": "three"}`, "at '/size': got string, want integer"},
+		{"misspelled override", `{"pod": {"lables": {"a": "b"}}}`, "additional properties 'lables' not allowed"},
+		{"unparsable nats.conf", `{"config": {"merge": {"max_payload": "<< {{ >>"}}}`, "Parse error on line"},
+		{"key nats-server does not know", `{"config": {"merge": {"max_payloads": 1024}}}`, `unknown field "max_payloads"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nc := deployed(t, "refused")
+			before := snapshot(t, nc)
+			patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) {
+				s.ChartValues = &apiextensionsv1.JSON{Raw: []byte(tt.chartValues)}
+			})
+			key := client.ObjectKeyFromObject(nc)
+			got := waitCondition(t, key, natsv1alpha2.ConditionIrreconcilable, metav1.ConditionTrue)
+			if c := conditionOf(got, natsv1alpha2.ConditionIrreconcilable); !strings.Contains(c.Message, tt.want) {
+				t.Errorf("Irreconcilable message = %q, want it to contain %q", c.Message, tt.want)
+			}
+			if after := snapshot(t, nc); after != before {
+				t.Errorf("the running release changed:\nbefore %+v\nafter  %+v", before, after)
+			}
+
+			patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) { s.ChartValues = nil; s.Size = ptr.To[int32](4) })
+			testutil.Eventually(t, timeout, func(ctx context.Context) error {
+				var sts appsv1.StatefulSet
+				if err := cp.Client.Get(ctx, key, &sts); err != nil {
+					return err
+				}
+				if ptr.Deref(sts.Spec.Replicas, 0) != 4 {
+					return fmt.Errorf("replicas %d, want 4 after the fix", ptr.Deref(sts.Spec.Replicas, 0))
+				}
+				return nil
+			})
+			waitCondition(t, key, natsv1alpha2.ConditionIrreconcilable, metav1.ConditionFalse)
+		})
+	}
+}
+
+// TestPausedClusterIsNotRolledOut: while spec.paused is true a size change
+// is not applied and the Paused condition says so; unpausing applies it.
+func TestPausedClusterIsNotRolledOut(t *testing.T) {
+	nc := deployed(t, "paused")
+	key := client.ObjectKeyFromObject(nc)
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) { s.Paused = true; s.Size = ptr.To[int32](5) })
+	waitCondition(t, key, natsv1alpha2.ConditionPaused, metav1.ConditionTrue)
+	// The pause decision is taken before any upgrade in the same reconcile,
+	// so once Paused is reported the StatefulSet must still have 3 replicas.
+	var sts appsv1.StatefulSet
+	mustGet(t, key, &sts)
+	if r := ptr.Deref(sts.Spec.Replicas, 0); r != 3 {
+		t.Fatalf("paused cluster rolled out: replicas %d", r)
+	}
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) { s.Paused = false })
+	waitCondition(t, key, natsv1alpha2.ConditionPaused, metav1.ConditionFalse)
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, key, &sts); err != nil {
+			return err
+		}
+		if r := ptr.Deref(sts.Spec.Replicas, 0); r != 5 {
+			return fmt.Errorf("replicas %d, want 5 after unpausing", r)
+		}
+		return nil
+	})
+}
+
+// TestServicePolicyFollowsEveryChange: nats-operator applied servicePolicy
+// only when it created the Service; here a later change reaches it, and a
+// label removed by hand comes back.
+func TestServicePolicyFollowsEveryChange(t *testing.T) {
+	nc := deployed(t, "svcpolicy")
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) {
+		s.ServicePolicy = &natsv1alpha2.ServicePolicy{Labels: map[string]string{"team": "messaging"}, Annotations: map[string]string{"lb": "internal"}}
+	})
+	svcKey := types.NamespacedName{Namespace: nc.Namespace, Name: nc.Name}
+	hasPolicy := func(ctx context.Context) error {
+		var svc corev1.Service
+		if err := cp.Client.Get(ctx, svcKey, &svc); err != nil {
+			return err
+		}
+		if svc.Labels["team"] != "messaging" || svc.Annotations["lb"] != "internal" {
+			return fmt.Errorf("service labels %v annotations %v", svc.Labels, svc.Annotations)
+		}
+		return nil
+	}
+	testutil.Eventually(t, timeout, hasPolicy)
+
+	var svc corev1.Service
+	mustGet(t, svcKey, &svc)
+	delete(svc.Labels, "team")
+	if err := cp.Client.Update(context.Background(), &svc); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, timeout, hasPolicy)
+}
+
