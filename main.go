@@ -5,6 +5,7 @@
 //	nats-operator run     the operator (default)
 //	nats-operator render  print the objects for a NatsCluster, no cluster needed
 //	nats-operator local   the operator on an embedded control plane
+//	nats-operator bootconfig  init container: advertise the node's address
 package main
 
 import (
@@ -45,7 +46,9 @@ func run(args []string) error {
 		return cli.Render(ctx, args, fs.FS(assets), os.Stdin, os.Stdout)
 	case "local":
 		return cli.Local(ctx, args, assets, os.Stdout)
+	case "bootconfig":
+		return cli.BootConfig(ctx, args, os.Stdout)
 	default:
-		return fmt.Errorf("unknown command %q (want run, render or local)", cmd)
+		return fmt.Errorf("unknown command %q (want run, render, local or bootconfig)", cmd)
 	}
 }

@@ -168,4 +168,3 @@ func TestServicePolicyFollowsEveryChange(t *testing.T) {
 	}
 	testutil.Eventually(t, timeout, hasPolicy)
 }
-

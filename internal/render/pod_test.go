@@ -250,3 +250,42 @@ spec:
 		t.Errorf("PDB maxUnavailable = %v", pdb.Spec.MaxUnavailable)
 	}
 }
+
+func TestAdvertiseExternalIPInitContainer(t *testing.T) {
+	r := renderBytes(t, []byte(`
+apiVersion: nats.io/v1alpha2
+kind: NatsCluster
+metadata: {name: adv}
+spec:
+  gatewayConfig: {name: east, hostPort: 7522}
+  pod: {advertiseExternalIP: true, disableGatewaysHostPort: true}
+  template: {spec: {serviceAccountName: nats-server}}
+`))
+	sts, nats := r.natsContainer(t, "adv")
+	pod := sts.Spec.Template.Spec
+	if len(pod.InitContainers) != 1 || pod.InitContainers[0].Name != "bootconfig" {
+		t.Fatalf("init containers = %+v", pod.InitContainers)
+	}
+	boot := pod.InitContainers[0]
+	if !strings.HasPrefix(boot.Image, "ghcr.io/nats-operator/nats-operator:") || !slices.Equal(boot.Command[:2], []string{"/manager", "bootconfig"}) {
+		t.Errorf("bootconfig runs %s %v, want the operator's bootconfig command", boot.Image, boot.Command)
+	}
+	if mountsOf(boot)["advertiseconfig"] != "/etc/nats-config/advertise" || mountsOf(nats)["advertiseconfig"] != "/etc/nats-config/advertise" {
+		t.Errorf("advertise files not shared: %v %v", mountsOf(boot), mountsOf(nats))
+	}
+	conf := r.natsConf(t, "adv")
+	if !strings.Contains(conf, `include "advertise/client_advertise.conf"`) || !strings.Contains(conf, `include "advertise/gateway_advertise.conf"`) {
+		t.Errorf("nats.conf does not include the advertise files:\n%s", conf)
+	}
+	for _, p := range nats.Ports {
+		if p.Name == "gateway" && p.HostPort != 7522 {
+			t.Errorf("advertising the node address needs the gateway host port, disable flag or not: %+v", p)
+		}
+	}
+	legacy := renderBytes(t, []byte(`{"apiVersion":"nats.io/v1alpha2","kind":"NatsCluster","metadata":{"name":"adv"},
+"spec":{"pod":{"advertiseExternalIP":true,"bootconfigImage":"connecteverything/nats-boot-config","bootconfigImageTag":"0.5.2"}}}`))
+	lsts, _ := legacy.natsContainer(t, "adv")
+	if c := lsts.Spec.Template.Spec.InitContainers[0]; c.Image != "connecteverything/nats-boot-config:0.5.2" || c.Command[0] != "nats-pod-bootconfig" {
+		t.Errorf("a named boot-config image keeps its command: %s %v", c.Image, c.Command)
+	}
+}

@@ -127,12 +127,22 @@ func authValues(nc *natsv1alpha2.NatsCluster) Auth {
 	return out
 }
 
+// advertiseValues runs the operator's own bootconfig command, which falls
+// back to the InternalIP; an image named in the spec (nats-operator's
+// boot-config) keeps that image's command.
 func advertiseValues(p *natsv1alpha2.PodPolicy) Advertise {
 	if p == nil || !p.AdvertiseExternalIP {
-		return Advertise{Image: images.BootConfig.Ref()}
+		return Advertise{Image: images.Operator.Ref()}
 	}
-	return Advertise{ExternalIP: true, Image: imageOr(p.BootConfigImage, p.BootConfigImageTag, images.BootConfig)}
+	if p.BootConfigImage == "" && p.BootConfigImageTag == "" {
+		return Advertise{ExternalIP: true, Image: images.Operator.Ref()}
+	}
+	return Advertise{ExternalIP: true, Legacy: true, Image: imageOr(p.BootConfigImage, p.BootConfigImageTag, legacyBootConfig)}
 }
+
+// legacyBootConfig is nats-operator's boot-config image, for a spec that
+// names only its tag.
+var legacyBootConfig = images.Image{Default: "connecteverything/nats-boot-config:0.5.2"}
 
 func reloaderValues(p *natsv1alpha2.PodPolicy) Sidecar {
 	if p == nil {

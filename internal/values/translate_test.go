@@ -211,7 +211,7 @@ func TestTopologyAndAuth(t *testing.T) {
 		},
 	}, {
 		name: "clientsAuthFile alone",
-		nc: natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: natsv1alpha2.ClusterSpec{Auth: &natsv1alpha2.AuthConfig{ClientsAuthFile: "authconfig/auth.json"}}},
+		nc:   natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: natsv1alpha2.ClusterSpec{Auth: &natsv1alpha2.AuthConfig{ClientsAuthFile: "authconfig/auth.json"}}},
 		check: func(t *testing.T, v *ChartValues) {
 			if v.Auth != (Auth{ClientsFile: "authconfig/auth.json"}) {
 				t.Errorf("auth = %+v", v.Auth)
@@ -230,7 +230,7 @@ func TestTopologyAndAuth(t *testing.T) {
 			if v.Metrics.Image != "natsio/prometheus-nats-exporter:0.9.0" || !v.Metrics.Enabled {
 				t.Errorf("metrics = %+v", v.Metrics)
 			}
-			if v.Advertise.Image != images.BootConfig.Default || v.Advertise.ExternalIP {
+			if v.Advertise.Image != images.Operator.Default || v.Advertise.ExternalIP {
 				t.Errorf("advertise = %+v", v.Advertise)
 			}
 		},

@@ -142,6 +142,7 @@ type Auth struct {
 // Advertise is external-IP advertisement through the boot-config init container.
 type Advertise struct {
 	ExternalIP bool              `json:"externalIP"`
+	Legacy     bool              `json:"legacy"`
 	Image      string            `json:"image"`
 	PullPolicy corev1.PullPolicy `json:"pullPolicy,omitempty"`
 }

@@ -301,9 +301,9 @@ securityContext:
 {{- end }}
 
 {{- /*
-nats-cluster.bootconfigContainer: writes the node's external address into
-include files for client and gateway/leafnode advertise. It reads the Node,
-so the pod's service account needs "get nodes".
+nats-cluster.bootconfigContainer: writes the node's address into include
+files for client and gateway/leafnode advertise. It reads the Node, so the
+pod's service account (template.spec.serviceAccountName) needs "get nodes".
 */}}
 {{- define "nats-cluster.bootconfigContainer" -}}
 {{- $v := .Values -}}
@@ -311,7 +311,12 @@ name: bootconfig
 image: {{ $v.advertise.image }}
 imagePullPolicy: {{ $v.advertise.pullPolicy }}
 command:
+  {{- if $v.advertise.legacy }}
   - nats-pod-bootconfig
+  {{- else }}
+  - /manager
+  - bootconfig
+  {{- end }}
   - -f
   - /etc/nats-config/advertise/client_advertise.conf
   - -gf
