@@ -220,7 +220,18 @@ func TestCSVInstallContract(t *testing.T) {
 	for _, ri := range csv.Spec.RelatedImages {
 		related[ri.Name] = ri.Image
 	}
-	want := append([]images.Image{{Name: OperatorImageName, Env: OperatorImageEnv, Default: c.Image}}, images.All...)
+	// Every image of internal/images, with its default, except the
+	// operator's own: the image being bundled, which its default must name.
+	want := map[string]images.Image{OperatorImageName: {Name: OperatorImageName, Env: OperatorImageEnv, Default: c.Image}}
+	for _, img := range images.All {
+		if img.Env == OperatorImageEnv {
+			if img.Default != c.Image {
+				t.Errorf("internal/images: operator image %q, bundled %q: keep the operator version and VERSION in step", img.Default, c.Image)
+			}
+			continue
+		}
+		want[img.Name] = img
+	}
 	if len(related) != len(want) {
 		t.Errorf("relatedImages = %v, want %d images", related, len(want))
 	}

@@ -108,13 +108,14 @@ func TestGenerateMinimalInput(t *testing.T) {
 		"bundle.Dockerfile",
 		"helm-charts/nats-operator/crds/example.com_widgets.yaml",
 		ChartRBACFile,
+		ChartImagesFile,
 	} {
 		if _, ok := files[p]; !ok {
 			t.Errorf("%s not generated", p)
 		}
 	}
-	if len(files) != 9 {
-		t.Errorf("%d files generated, want 9: %v", len(files), sortedKeys(files))
+	if len(files) != 10 {
+		t.Errorf("%d files generated, want 10: %v", len(files), sortedKeys(files))
 	}
 	for p, content := range files {
 		for _, bad := range []string{"namespace: sys", "managed-by: kustomize", "creationTimestamp"} {

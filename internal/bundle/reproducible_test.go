@@ -112,7 +112,7 @@ func treeFiles(t *testing.T, root string) map[string][]byte {
 			t.Fatal(err)
 		}
 	}
-	for _, f := range []string{DockerfilePath, ChartRBACFile} {
+	for _, f := range []string{DockerfilePath, ChartRBACFile, ChartImagesFile} {
 		if raw, err := os.ReadFile(filepath.Join(root, f)); err == nil {
 			out[f] = raw
 		}
