@@ -18,5 +18,8 @@ func Setup(mgr ctrl.Manager, ws []watches.Watch) error {
 	if err := (&controller.ClusterReadyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("ready controller: %w", err)
 	}
+	if err := controller.SetupAuth(mgr, controller.AuthOptions{}); err != nil {
+		return fmt.Errorf("auth controllers: %w", err)
+	}
 	return nil
 }

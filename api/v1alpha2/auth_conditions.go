@@ -1,0 +1,95 @@
+package v1alpha2
+
+// Reasons of the AuthReady condition on a NatsCluster (ConditionAuthReady).
+// Each False reason is also the reason of the Warning Event that says what
+// to fix; while AuthReady is False for a reason other than
+// ServiceAccountMissing, the last good <cluster>-auth Secret stays in force.
+const (
+	// ReasonAuthConfigured: <cluster>-auth matches spec.auth, the referenced
+	// Secrets and the NatsServiceRoles.
+	ReasonAuthConfigured = "AuthConfigured"
+	// ReasonAuthNotConfigured: spec.auth references no Secret and does not
+	// enable ServiceAccounts, so the operator writes no auth Secret.
+	ReasonAuthNotConfigured = "AuthNotConfigured"
+	// ReasonAuthSecretMissing: a Secret named in spec.auth does not exist.
+	ReasonAuthSecretMissing = "AuthSecretMissing"
+	// ReasonAuthSecretInvalid: a Secret named in spec.auth has no usable key,
+	// or its value is not JSON of the expected shape.
+	ReasonAuthSecretInvalid = "AuthSecretInvalid"
+	// ReasonAuthConflict: the sources cannot be combined, e.g. a token in
+	// clientsAuthSecret together with ServiceAccount users, or a user name
+	// defined twice.
+	ReasonAuthConflict = "AuthConflict"
+	// ReasonAuthConfigInvalid: nats-server refuses the generated config.
+	ReasonAuthConfigInvalid = "AuthConfigInvalid"
+	// ReasonServiceAccountMissing: a NatsServiceRole of the cluster has no
+	// ServiceAccount of its name in a watched namespace, so it has no user.
+	// The rest of the config is written.
+	ReasonServiceAccountMissing = "ServiceAccountMissing"
+	// ReasonTokenSecretConflict: the token Secret name is taken by an object
+	// the operator does not manage for this cluster.
+	ReasonTokenSecretConflict = "TokenSecretConflict"
+	// ReasonTokenRequestFailed: the TokenRequest API refused a token; the
+	// operator retries with backoff.
+	ReasonTokenRequestFailed = "TokenRequestFailed"
+)
+
+// Event reasons of the auth controllers for changes (Normal Events).
+const (
+	// ReasonAuthSecretUpdated: <cluster>-auth was created or changed.
+	ReasonAuthSecretUpdated = "AuthSecretUpdated"
+	// ReasonTokenIssued: a ServiceAccount token was issued or rotated.
+	ReasonTokenIssued = "TokenIssued"
+	// ReasonTokenSecretDeleted: a token Secret was removed because its role,
+	// ServiceAccount or cluster is gone.
+	ReasonTokenSecretDeleted = "TokenSecretDeleted"
+)
+
+// ServiceRoleConditionReady is the condition type on a NatsServiceRole: True
+// when every ServiceAccount of the role's name has a token Secret.
+const ServiceRoleConditionReady = "Ready"
+
+// Reasons of the NatsServiceRole Ready condition (ReasonTokenIssued and
+// ReasonServiceAccountMissing are shared with the cluster).
+const (
+	// ReasonClusterLabelMissing: the role has no nats_cluster label.
+	ReasonClusterLabelMissing = "ClusterLabelMissing"
+	// ReasonClusterNotFound: no NatsCluster of the labelled name exists in
+	// the role's namespace.
+	ReasonClusterNotFound = "ClusterNotFound"
+	// ReasonServiceAccountsDisabled: the cluster does not set
+	// spec.auth.enableServiceAccounts.
+	ReasonServiceAccountsDisabled = "ServiceAccountsDisabled"
+	// ReasonTokenPending: a ServiceAccount has no token Secret yet.
+	ReasonTokenPending = "TokenPending"
+)
+
+// Labels and annotations of the Secrets the auth controllers write.
+const (
+	// LabelComponent tells the operator's Secrets apart: auth or
+	// service-role-token.
+	LabelComponent = "app.kubernetes.io/component"
+	// ComponentAuth marks <cluster>-auth.
+	ComponentAuth = "auth"
+	// ComponentServiceRoleToken marks <role>-<cluster>-bound-token.
+	ComponentServiceRoleToken = "service-role-token"
+	// LabelClusterNamespace is the namespace of the NatsCluster a token
+	// Secret belongs to (the Secret may live in another namespace).
+	LabelClusterNamespace = "nats.io/cluster-namespace"
+	// LabelServiceRole is the NatsServiceRole a token Secret belongs to; the
+	// role lives in the cluster's namespace.
+	LabelServiceRole = "nats.io/service-role"
+	// AnnotationTokenRenewAt is when the operator replaces the token (RFC
+	// 3339): 80% of the lifetime the API server granted.
+	AnnotationTokenRenewAt = "nats.io/token-renew-at"
+	// AnnotationTokenExpiresAt is when the token expires (RFC 3339).
+	AnnotationTokenExpiresAt = "nats.io/token-expires-at"
+	// AnnotationTokenAudience is the audience the token was issued for.
+	AnnotationTokenAudience = "nats.io/token-audience"
+	// AnnotationTokenExpirationSeconds is the lifetime that was requested;
+	// a change of spec.auth.serviceAccountTokenExpirationSeconds re-issues.
+	AnnotationTokenExpirationSeconds = "nats.io/token-expiration-seconds"
+	// ServiceRoleFinalizer removes a role's token Secrets from every
+	// namespace before the role goes away.
+	ServiceRoleFinalizer = "nats.io/service-role-tokens"
+)

@@ -1,0 +1,259 @@
+package controller_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/resource"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+// connect opens a NATS connection whose asynchronous errors (permission
+// violations) arrive on the returned channel.
+func connect(t *testing.T, s *server.Server, user, password string) (*nats.Conn, <-chan error, error) {
+	t.Helper()
+	errs := make(chan error, 16)
+	nc, err := nats.Connect(s.ClientURL(), nats.UserInfo(user, password), nats.NoReconnect(),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err }))
+	if err != nil {
+		return nil, nil, err
+	}
+	t.Cleanup(nc.Close)
+	return nc, errs, nil
+}
+
+func TestServiceAccountUsersAndStaticUsersTogether(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ns := cp.Namespace(t, "sa-auth")
+	create(t, secret(ns, "clients", map[string]string{"auth.json": `{"users": [{"username": "static", "password": "static-pw"}]}`}))
+	create(t, serviceAccount(ns, "nats-user"))
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true, ClientsAuthSecret: "clients", ClientsAuthTimeout: 3})
+	r := role(ns, "nats-user", natsv1alpha2.Permissions{Publish: []string{"allowed.>"}, Subscribe: []string{"allowed.>", "_INBOX.>"}})
+	create(t, nc)
+	create(t, r)
+	deleteAtEnd(t, r, nc)
+
+	tokenSecret := tokenOf(t, ns, "nats-user")
+	token := string(tokenSecret.Data[resource.TokenKey])
+	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), auth.Quote(token)) {
+			return errors.New("clients.conf does not hold the issued token yet")
+		}
+		return hasUsers("static", "nats-user")(s)
+	})
+
+	t.Run("token passes a TokenReview with the cluster's audience", func(t *testing.T) {
+		audience := "nats://nats." + ns + ".svc"
+		tr := tokenReview(t, token, audience)
+		if !tr.Status.Authenticated || tr.Status.User.Username != "system:serviceaccount:"+ns+":nats-user" {
+			t.Fatalf("TokenReview = %+v", tr.Status)
+		}
+		if got := tr.Status.Audiences; len(got) != 1 || got[0] != audience {
+			t.Errorf("audiences = %v", got)
+		}
+		if string(tokenSecret.Data[resource.UserKey]) != "nats-user" {
+			t.Errorf("token Secret user = %q", tokenSecret.Data[resource.UserKey])
+		}
+	})
+	t.Run("Secrets carry the contract's labels and owners", func(t *testing.T) {
+		checkContract(t, authSecret, tokenSecret)
+	})
+	t.Run("a real nats-server enforces the generated config", func(t *testing.T) {
+		checkEnforced(t, authSecret.Data, token)
+	})
+	t.Run("conditions and Events", func(t *testing.T) {
+		c := waitAuthReady(t, nc, natsv1alpha2.ReasonAuthConfigured)
+		if c.Status != metav1.ConditionTrue {
+			t.Errorf("AuthReady = %+v", c)
+		}
+		waitRoleReady(t, r)
+		waitEvent(t, nc, corev1.EventTypeNormal, natsv1alpha2.ReasonTokenIssued, "NatsServiceRole nats-user")
+	})
+	t.Run("no token or password in Events or conditions", func(t *testing.T) {
+		checkNoLeaks(t, nc, token, "static-pw")
+	})
+}
+
+func checkContract(t *testing.T, authSecret, tokenSecret *corev1.Secret) {
+	t.Helper()
+	for _, l := range []string{natsv1alpha2.LabelManagedBy, natsv1alpha2.LabelCluster, natsv1alpha2.LabelApp} {
+		if authSecret.Labels[l] == "" || tokenSecret.Labels[l] == "" {
+			t.Errorf("label %s missing: %v / %v", l, authSecret.Labels, tokenSecret.Labels)
+		}
+	}
+	if ref := metav1.GetControllerOf(authSecret); ref == nil || ref.Kind != "NatsCluster" || ref.Name != clusterName {
+		t.Errorf("%s controller = %+v", authSecret.Name, ref)
+	}
+	if refs := tokenSecret.OwnerReferences; len(refs) != 1 || refs[0].Kind != "NatsServiceRole" {
+		t.Errorf("token Secret in the role's namespace: owners %+v, want the role", refs)
+	}
+	if !strings.Contains(string(authSecret.Data[auth.KeyClients]), "timeout: 3\n") {
+		t.Errorf("clientsAuthTimeout not applied:\n%s", authSecret.Data[auth.KeyClients])
+	}
+}
+
+// checkEnforced loads clients.conf into a real nats-server: the role user
+// may publish inside its subjects only, the static user is accepted too.
+func checkEnforced(t *testing.T, files map[string][]byte, token string) {
+	t.Helper()
+	s := startNATS(t, files, clientsInclude)
+	svc, errs, err := connect(t, s, "nats-user", token)
+	if err != nil {
+		t.Fatalf("role user with its token refused: %v", err)
+	}
+	sub, err := svc.SubscribeSync("allowed.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Publish("allowed.x", []byte("in")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.NextMsg(5 * time.Second); err != nil {
+		t.Fatalf("publish inside the role's subjects not delivered: %v", err)
+	}
+	if err := svc.Publish("forbidden.x", []byte("out")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errs:
+		if !strings.Contains(strings.ToLower(err.Error()), "permissions violation") || !strings.Contains(err.Error(), "forbidden.x") {
+			t.Fatalf("unexpected async error %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("publish outside the role's subjects was not refused")
+	}
+	if _, _, err := connect(t, s, "static", "static-pw"); err != nil {
+		t.Fatalf("static user of clientsAuthSecret refused next to the ServiceAccount user: %v", err)
+	}
+	if _, _, err := connect(t, s, "nats-user", "not-the-token"); err == nil {
+		t.Fatal("wrong password accepted")
+	}
+}
+
+func waitRoleReady(t *testing.T, r *natsv1alpha2.NatsServiceRole) {
+	t.Helper()
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		var cur natsv1alpha2.NatsServiceRole
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(r), &cur); err != nil {
+			return err
+		}
+		for _, c := range cur.Status.Conditions {
+			if c.Type == natsv1alpha2.ServiceRoleConditionReady && c.Status == metav1.ConditionTrue {
+				return nil
+			}
+		}
+		return fmt.Errorf("role conditions %+v", cur.Status.Conditions)
+	})
+}
+
+// checkNoLeaks looks for secret values in the Events of the namespace and
+// the cluster's conditions.
+func checkNoLeaks(t *testing.T, nc *natsv1alpha2.NatsCluster, secrets ...string) {
+	t.Helper()
+	ctx := context.Background()
+	var events corev1.EventList
+	if err := cp.Client.List(ctx, &events, client.InNamespace(nc.Namespace)); err != nil {
+		t.Fatal(err)
+	}
+	var cur natsv1alpha2.NatsCluster
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &cur); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, e := range events.Items {
+		texts = append(texts, e.Message)
+	}
+	for _, c := range cur.Status.Conditions {
+		texts = append(texts, c.Message)
+	}
+	if len(events.Items) == 0 {
+		t.Fatal("no Events to check")
+	}
+	for _, text := range texts {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("a secret leaks into %q", text)
+			}
+		}
+	}
+}
+
+func TestEditedClientsAuthSecretChangesConfig(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ns := cp.Namespace(t, "edit")
+	src := secret(ns, "clients", map[string]string{"clients-auth.json": `{"users": [{"user": "alice", "password": "a"}]}`})
+	create(t, src)
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{ClientsAuthSecret: "clients"})
+	create(t, nc)
+	deleteAtEnd(t, nc)
+	waitSecret(t, authKey(nc), hasUsers("alice"))
+
+	src.StringData = map[string]string{"clients-auth.json": `{"users": [{"user": "alice", "password": "a"}, {"user": "bob", "password": "b2", "permissions": {"subscribe": {"allow": ["b.>"], "deny": ["b.secret"]}}}]}`}
+	if err := cp.Client.Update(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	after := waitSecret(t, authKey(nc), hasUsers("alice", "bob"))
+	s := startNATS(t, after.Data, clientsInclude)
+	if _, _, err := connect(t, s, "bob", "b2"); err != nil {
+		t.Fatalf("user added to clientsAuthSecret refused: %v", err)
+	}
+	waitEvent(t, nc, corev1.EventTypeNormal, natsv1alpha2.ReasonAuthSecretUpdated, "updated")
+}
+
+func TestRouteAndGatewayAuth(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ns := cp.Namespace(t, "routes")
+	const password = "p@ss:w/rd %+$x"
+	create(t, secret(ns, "routes", map[string]string{"auth.json": `{"username": "route user", "password": "` + password + `"}`}))
+	create(t, secret(ns, "gateways", map[string]string{"auth.json": `{"user": "gw", "password": "gw-pw"}`}))
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{ClusterAuthSecret: "routes", ClusterAuthTimeout: 2, GatewayAuthSecret: "gateways"})
+	nc.Spec.GatewayConfig = &natsv1alpha2.GatewayConfig{Name: "east", Port: 7522}
+	create(t, nc)
+	deleteAtEnd(t, nc)
+	s := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		for _, k := range []string{auth.KeyCluster, auth.KeyRouteUser, auth.KeyRoutePassword, auth.KeyGateway} {
+			if len(s.Data[k]) == 0 {
+				return fmt.Errorf("no %s yet", k)
+			}
+		}
+		return nil
+	})
+	if _, ok := s.Data[auth.KeyClients]; ok {
+		t.Error("clients.conf written without clientsAuthSecret or enableServiceAccounts")
+	}
+	if got := string(s.Data[auth.KeyRouteUser]); got != "route%20user" {
+		t.Errorf("route-user = %q", got)
+	}
+
+	// Two servers route to each other with the URL the chart builds from
+	// route-user and route-password; the seed checks cluster.conf.
+	clusterConf := func(routes string) string {
+		return "cluster {\n  name: nats\n  listen: 127.0.0.1:-1\n  authorization { include \"auth/cluster.conf\" }\n" + routes + "}\n"
+	}
+	seed := startNATS(t, s.Data, clusterConf(""))
+	url := fmt.Sprintf("nats://%s:%s@%s", s.Data[auth.KeyRouteUser], s.Data[auth.KeyRoutePassword], seed.ClusterAddr())
+	peer := startNATS(t, s.Data, clusterConf("  routes: [\""+url+"\"]\n"))
+	testutil.Eventually(t, timeout, func(context.Context) error {
+		if seed.NumRoutes() == 0 || peer.NumRoutes() == 0 {
+			return errors.New("no route between the servers")
+		}
+		return nil
+	})
+	startNATS(t, s.Data, "gateway {\n  name: east\n  listen: 127.0.0.1:-1\n  authorization { include \"auth/gateway.conf\" }\n}\n")
+	waitAuthReady(t, nc, natsv1alpha2.ReasonAuthConfigured)
+}

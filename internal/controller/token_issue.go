@@ -1,0 +1,204 @@
+package controller
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/resource"
+)
+
+const (
+	// DefaultTokenExpirationSeconds is the token lifetime requested when
+	// spec.auth.serviceAccountTokenExpirationSeconds is not set.
+	DefaultTokenExpirationSeconds int64 = 3600
+	// renewFraction of a token's lifetime passes before it is replaced, as
+	// the kubelet does for projected tokens.
+	renewFraction = 0.8
+)
+
+// tokenAudience is the audience of a role's tokens, as in nats-operator:
+// the token is worthless against the Kubernetes API.
+func tokenAudience(cluster, saNamespace string) string {
+	return fmt.Sprintf("nats://%s.%s.svc", cluster, saNamespace)
+}
+
+func expirationSeconds(nc *natsv1alpha2.NatsCluster) int64 {
+	if a := nc.Spec.Auth; a != nil && a.ServiceAccountTokenExpirationSeconds != nil {
+		return *a.ServiceAccountTokenExpirationSeconds
+	}
+	return DefaultTokenExpirationSeconds
+}
+
+// ensureTokens makes sure every target has a current token and returns the
+// role users and the earliest time one must be renewed (zero: none). A
+// ServiceAccount deleted meanwhile is left out.
+func (r *AuthReconciler) ensureTokens(ctx context.Context, nc *natsv1alpha2.NatsCluster, plan *rolePlan) ([]auth.RoleUser, time.Time, error) {
+	var (
+		users []auth.RoleUser
+		next  time.Time
+	)
+	for _, t := range plan.targets {
+		tok, err := r.ensureToken(ctx, nc, t)
+		if errors.Is(err, errServiceAccountGone) {
+			continue
+		}
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		users = append(users, auth.RoleUser{Role: t.role.Name, User: t.user, Password: tok.Value, Permissions: t.perms})
+		if next.IsZero() || tok.RenewAt.Before(next) {
+			next = tok.RenewAt
+		}
+	}
+	return users, next, nil
+}
+
+var errServiceAccountGone = errors.New("ServiceAccount deleted")
+
+// ensureToken returns the target's token, issuing one when there is none,
+// when it is due (renewFraction of its lifetime), or when the audience,
+// lifetime or user changed.
+//
+// The token Secret is the source of truth: a new token is written there
+// first and clients.conf is derived from the token Secrets right after,
+// in the same reconcile. If that second write fails, the next reconcile
+// writes clients.conf from the token Secrets again, so the two never stay
+// apart and no token is ever lost.
+func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsCluster, t tokenTarget) (resource.Token, error) {
+	b := &resource.TokenSecret{Cluster: clusterKey(nc), Role: t.role, Namespace: t.namespace, Scheme: r.Scheme}
+	s, err := r.tokenSecret(ctx, b)
+	if err != nil {
+		return resource.Token{}, err
+	}
+	want := resource.Token{User: t.user, Audience: tokenAudience(nc.Name, t.namespace), ExpirationSeconds: expirationSeconds(nc)}
+	cur, ok := resource.TokenOf(s)
+	if ok && cur.User == want.User && cur.Audience == want.Audience &&
+		cur.ExpirationSeconds == want.ExpirationSeconds && r.now().Before(cur.RenewAt) && b.Owns(s) &&
+		s.Labels[natsv1alpha2.LabelManagedBy] == natsv1alpha2.ManagedByValue {
+		return cur, nil
+	}
+	tok, err := r.issueToken(ctx, t, s, want)
+	if err != nil {
+		return resource.Token{}, err
+	}
+	updated := s.DeepCopy()
+	if err := b.Update(updated); err != nil {
+		return resource.Token{}, err
+	}
+	resource.SetToken(updated, tok)
+	if err := r.Update(ctx, updated); err != nil {
+		return resource.Token{}, fmt.Errorf("writing token Secret %s/%s: %w", s.Namespace, s.Name, err)
+	}
+	verb := "Issued"
+	if ok {
+		verb = "Rotated"
+	}
+	r.Recorder.Eventf(nc, corev1.EventTypeNormal, natsv1alpha2.ReasonTokenIssued,
+		"%s the token of NatsServiceRole %s for ServiceAccount %s/%s (user %q, Secret %s), renewed after %s",
+		verb, t.role.Name, t.namespace, t.role.Name, t.user, s.Name, tok.RenewAt.UTC().Format(time.RFC3339))
+	log.FromContext(ctx).Info(strings.ToLower(verb)+" ServiceAccount token", "role", t.role.Name,
+		"serviceAccountNamespace", t.namespace, "secret", s.Name, "renewAt", tok.RenewAt)
+	return tok, nil
+}
+
+// tokenSecret returns the target's token Secret, created empty if there is
+// none: the token is bound to it, so it must exist (with its UID) first.
+// It is read from the API server, not the cache, so that a token written a
+// moment ago is never taken for an older one.
+func (r *AuthReconciler) tokenSecret(ctx context.Context, b *resource.TokenSecret) (*corev1.Secret, error) {
+	s := b.Build()
+	key := types.NamespacedName{Namespace: s.Namespace, Name: s.Name}
+	err := r.APIReader.Get(ctx, key, s)
+	switch {
+	case apierrors.IsNotFound(err):
+		s = b.Build()
+		if err := b.Update(s); err != nil {
+			return nil, err
+		}
+		if err := r.Create(ctx, s); err != nil {
+			return nil, fmt.Errorf("creating token Secret %s: %w", key, err)
+		}
+		return s, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading token Secret %s: %w", key, err)
+	case !b.Owns(s):
+		return nil, userErrorf(natsv1alpha2.ReasonTokenSecretConflict,
+			"Secret %s exists and does not belong to NatsServiceRole %s/%s of this cluster: delete or rename it, "+
+				"or rename the role", key, b.Role.Namespace, b.Role.Name)
+	}
+	return s, nil
+}
+
+// issueToken asks the TokenRequest API for a token of the role's
+// ServiceAccount, bound to the token Secret: deleting the Secret
+// invalidates the token for Kubernetes (TokenReview).
+func (r *AuthReconciler) issueToken(ctx context.Context, t tokenTarget, s *corev1.Secret, want resource.Token) (resource.Token, error) {
+	tr := &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{
+		Audiences:         []string{want.Audience},
+		ExpirationSeconds: ptr.To(want.ExpirationSeconds),
+		BoundObjectRef:    &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: s.Name, UID: s.UID},
+	}}
+	sa := &corev1.ServiceAccount{}
+	sa.Name, sa.Namespace = t.role.Name, t.namespace
+	if err := r.SubResource("token").Create(ctx, sa, tr); err != nil {
+		if apierrors.IsNotFound(err) {
+			return resource.Token{}, errServiceAccountGone
+		}
+		return resource.Token{}, &tokenRequestError{sa: t.namespace + "/" + t.role.Name, err: err}
+	}
+	lifetime := tokenLifetime(tr.Status.Token, time.Duration(want.ExpirationSeconds)*time.Second)
+	now := r.now()
+	want.Value = tr.Status.Token
+	want.ExpiresAt = now.Add(lifetime)
+	want.RenewAt = now.Add(time.Duration(float64(lifetime) * renewFraction))
+	return want, nil
+}
+
+// tokenRequestError is a refused TokenRequest; AuthReady says so and the
+// reconcile is retried with backoff.
+type tokenRequestError struct {
+	sa  string
+	err error
+}
+
+func (e *tokenRequestError) Error() string {
+	return fmt.Sprintf("TokenRequest for ServiceAccount %s failed: %v", e.sa, e.err)
+}
+
+func (e *tokenRequestError) Unwrap() error { return e.err }
+
+// tokenLifetime is exp - iat of the JWT: the API server may grant less
+// than requested (--service-account-max-token-expiration). The claims are
+// read, not verified: the token comes straight from the API server.
+func tokenLifetime(jwt string, requested time.Duration) time.Duration {
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return requested
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return requested
+	}
+	var claims struct {
+		Iat int64 `json:"iat"`
+		Exp int64 `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp <= claims.Iat || claims.Iat == 0 {
+		return requested
+	}
+	return time.Duration(claims.Exp-claims.Iat) * time.Second
+}
