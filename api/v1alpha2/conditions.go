@@ -34,9 +34,12 @@ const (
 	LabelApp     = "app"
 	LabelCluster = ClusterLabel
 	LabelVersion = "nats_version"
-	// LabelManagedBy marks Secrets written by the operator's Go controllers;
-	// the manager's Secret cache only holds objects with this label.
-	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// LabelManagedBy marks every object the operator manages: what the chart
+	// renders, the Helm release Secrets and the Secrets of the Go
+	// controllers. The manager's cache holds only objects with this label.
+	// It is not app.kubernetes.io/managed-by because Helm forces that one to
+	// "Helm" on every object it applies.
+	LabelManagedBy = "nats.io/managed-by"
 	// ManagedByValue is the value of LabelManagedBy.
 	ManagedByValue = "nats-operator"
 )

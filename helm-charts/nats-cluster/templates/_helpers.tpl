@@ -25,15 +25,16 @@ nats_cluster: {{ .Release.Name }}
 {{- end }}
 
 {{- /*
-nats-cluster.labels: labels of every object the chart renders. managed-by
-lets the operator's cache hold only its own objects.
+nats-cluster.labels: labels of every object the chart renders.
+nats.io/managed-by lets the operator's cache hold only its own objects
+(Helm itself sets app.kubernetes.io/managed-by: Helm).
 */}}
 {{- define "nats-cluster.labels" -}}
 {{ include "nats-cluster.selectorLabels" . }}
 app.kubernetes.io/name: nats
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: nats
-app.kubernetes.io/managed-by: nats-operator
+nats.io/managed-by: nats-operator
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end }}
 

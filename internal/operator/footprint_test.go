@@ -1,0 +1,115 @@
+package operator_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/operator"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+// TestCacheHoldsOnlyManagedObjects: unrelated Secrets and ConfigMaps (other
+// charts' release Secrets included) never enter the operator's cache, so
+// its memory does not grow with them.
+func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
+	testutil.Integration(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ns := cp.Namespace(t, "cache")
+	for i := range 3 {
+		for _, obj := range []client.Object{
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%d", i), Namespace: ns}, StringData: map[string]string{"k": "v"}},
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sh.helm.release.v1.other.v%d", i+1), Namespace: ns,
+				Labels: map[string]string{"owner": "helm", "name": "other"}}, Type: "helm.sh/release.v1"},
+			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%d", i), Namespace: ns}},
+		} {
+			if err := cp.Client.Create(ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	nc := deployed(t, "cache-nats") // a managed cluster elsewhere, so the cache has something to hold
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := operator.CacheOptions(nil)
+	opts.Scheme = scheme
+	c, err := cache.New(cp.Config, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		t.Fatal("cache did not sync")
+	}
+	var secrets corev1.SecretList
+	if err := c.List(ctx, &secrets, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	var cms corev1.ConfigMapList
+	if err := c.List(ctx, &cms, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	if len(secrets.Items)+len(cms.Items) != 0 {
+		t.Errorf("cache holds %d unrelated Secrets and %d ConfigMaps", len(secrets.Items), len(cms.Items))
+	}
+	// The operator's own objects are there: release Secrets and the config.
+	if err := c.List(ctx, &secrets, client.InNamespace(nc.Namespace)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.List(ctx, &cms, client.InNamespace(nc.Namespace)); err != nil {
+		t.Fatal(err)
+	}
+	if len(secrets.Items) == 0 || len(cms.Items) != 1 {
+		t.Errorf("managed objects missing from the cache: %d release Secrets, %d ConfigMaps", len(secrets.Items), len(cms.Items))
+	}
+}
+
+// TestReleaseHistoryStaysSmall: after several upgrades a NatsCluster keeps
+// at most two release Secrets, each far below the 1 MiB object limit.
+func TestReleaseHistoryStaysSmall(t *testing.T) {
+	nc := deployed(t, "history")
+	key := client.ObjectKeyFromObject(nc)
+	for size := int32(4); size <= 6; size++ {
+		patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) { s.Size = ptr.To(size) })
+		testutil.Eventually(t, timeout, func(ctx context.Context) error {
+			var sts appsv1.StatefulSet
+			if err := cp.Client.Get(ctx, key, &sts); err != nil {
+				return err
+			}
+			if ptr.Deref(sts.Spec.Replicas, 0) != size {
+				return fmt.Errorf("replicas %d, want %d", ptr.Deref(sts.Spec.Replicas, 0), size)
+			}
+			return nil
+		})
+	}
+	var secrets corev1.SecretList
+	if err := cp.Client.List(context.Background(), &secrets, client.InNamespace(nc.Namespace), client.MatchingLabels{"owner": "helm"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(secrets.Items); n == 0 || n > operator.MaxReleaseHistory {
+		t.Errorf("%d release Secrets, want 1..%d", n, operator.MaxReleaseHistory)
+	}
+	for _, s := range secrets.Items {
+		size := 0
+		for _, v := range s.Data {
+			size += len(v)
+		}
+		if size > 100<<10 {
+			t.Errorf("release Secret %s is %d bytes, want ≤ 100 KiB", s.Name, size)
+		}
+		if s.Labels[natsv1alpha2.LabelManagedBy] != natsv1alpha2.ManagedByValue {
+			t.Errorf("release Secret %s lacks the managed-by label the cache filters on: %v", s.Name, s.Labels)
+		}
+	}
+}
