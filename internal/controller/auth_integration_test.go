@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,27 @@ func TestServiceAccountUsersAndStaticUsersTogether(t *testing.T) {
 	})
 	t.Run("no token or password in Events or conditions", func(t *testing.T) {
 		checkNoLeaks(t, nc, token, "static-pw")
+	})
+	t.Run("a steady state writes nothing", func(t *testing.T) {
+		// The test operator re-reconciles every second (MaxRequeueAfter):
+		// three rounds must leave every object it writes untouched.
+		objs := []client.Object{&corev1.Secret{}, &corev1.Secret{}, &natsv1alpha2.NatsServiceRole{}}
+		keys := []client.ObjectKey{authKey(nc), client.ObjectKeyFromObject(tokenSecret), client.ObjectKeyFromObject(r)}
+		versions := func() []string {
+			var out []string
+			for i, o := range objs {
+				if err := cp.Client.Get(context.Background(), keys[i], o); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, o.GetResourceVersion())
+			}
+			return out
+		}
+		before := versions()
+		time.Sleep(3 * time.Second)
+		if after := versions(); !slices.Equal(before, after) {
+			t.Errorf("resourceVersions moved from %v to %v without any change", before, after)
+		}
 	})
 }
 

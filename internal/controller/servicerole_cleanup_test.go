@@ -56,18 +56,22 @@ func TestRoleAcrossNamespacesAndItsDeletion(t *testing.T) {
 		t.Fatalf("user of the other namespace refused: %v", err)
 	}
 
+	// A ServiceAccount deleted: its token Secret and user go, the other stays.
+	if err := cp.Client.Delete(ctx, serviceAccount(apps, "svc")); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, remote)
+	waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if hasUsers("svc@"+apps)(s) == nil {
+			return fmt.Errorf("clients.conf still has the user of the deleted ServiceAccount")
+		}
+		return hasUsers("svc")(s)
+	})
+
 	if err := cp.Client.Delete(ctx, r); err != nil {
 		t.Fatal(err)
 	}
-	for _, sec := range []*corev1.Secret{home, remote} {
-		testutil.Eventually(t, timeout, func(ctx context.Context) error {
-			err := cp.Client.Get(ctx, client.ObjectKeyFromObject(sec), &corev1.Secret{})
-			if apierrors.IsNotFound(err) {
-				return nil
-			}
-			return fmt.Errorf("token Secret %s/%s still there: %v", sec.Namespace, sec.Name, err)
-		})
-	}
+	waitGone(t, home)
 	testutil.Eventually(t, timeout, func(ctx context.Context) error {
 		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(r), &natsv1alpha2.NatsServiceRole{}); !apierrors.IsNotFound(err) {
 			return fmt.Errorf("role not gone: %v", err)
@@ -149,5 +153,16 @@ func grantGeneratedRole(t *testing.T, ns, user string) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "manager"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "manager"},
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}},
+	})
+}
+
+func waitGone(t *testing.T, s *corev1.Secret) {
+	t.Helper()
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		err := cp.Client.Get(ctx, client.ObjectKeyFromObject(s), &corev1.Secret{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("Secret %s/%s still there: %v", s.Namespace, s.Name, err)
 	})
 }

@@ -114,4 +114,10 @@ func TestDeletedTokenSecretIsReissued(t *testing.T) {
 	if tr := tokenReview(t, oldToken, "nats://nats."+ns+".svc"); tr.Status.Authenticated {
 		t.Error("the token bound to the deleted Secret still passes a TokenReview")
 	}
+
+	// The cluster deleted, its token Secrets go, the role stays.
+	if err := cp.Client.Delete(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, first)
 }
