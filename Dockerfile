@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Build the operator binary. It embeds config/crd/bases and helm-charts/nats-cluster
-# (go:embed in main.go), so those are part of the build context of this stage.
+# Build the operator binary. It embeds watches.yaml, config/crd/bases,
+# config/samples and helm-charts/nats-cluster (go:embed in main.go), so those
+# are part of this stage's context: the image runs what the tests run.
 FROM golang:1.26 AS builder
 ARG TARGETOS
 ARG TARGETARCH
@@ -8,10 +9,11 @@ WORKDIR /workspace
 # Dependencies first: this layer stays cached until go.mod/go.sum change.
 COPY go.mod go.sum ./
 RUN go mod download
-COPY main.go ./
+COPY main.go watches.yaml ./
 COPY api/ api/
 COPY internal/ internal/
 COPY config/crd/ config/crd/
+COPY config/samples/ config/samples/
 COPY helm-charts/ helm-charts/
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpath -o manager .
 

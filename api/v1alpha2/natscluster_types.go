@@ -271,12 +271,18 @@ type TLSConfig struct {
 	// /etc/nats-server-tls-certs.
 	// +optional
 	ServerSecret string `json:"serverSecret,omitempty"`
+	// ServerSecretCAFileName is the key of the CA bundle for client TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
 	ServerSecretCAFileName string `json:"serverSecretCAFileName,omitempty"`
+	// ServerSecretKeyFileName is the key of the private key for client TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
 	ServerSecretKeyFileName string `json:"serverSecretKeyFileName,omitempty"`
+	// ServerSecretCertFileName is the key of the certificate for client TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
 	ServerSecretCertFileName string `json:"serverSecretCertFileName,omitempty"`
@@ -285,12 +291,18 @@ type TLSConfig struct {
 	// /etc/nats-routes-tls-certs. Its SANs must cover *.<name>-mgmt.<ns>.svc.
 	// +optional
 	RoutesSecret string `json:"routesSecret,omitempty"`
+	// RoutesSecretCAFileName is the key of the CA bundle for route TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
 	RoutesSecretCAFileName string `json:"routesSecretCAFileName,omitempty"`
+	// RoutesSecretKeyFileName is the key of the private key for route TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="route-key.pem"
 	// +optional
 	RoutesSecretKeyFileName string `json:"routesSecretKeyFileName,omitempty"`
+	// RoutesSecretCertFileName is the key of the certificate for route TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="route.pem"
 	// +optional
 	RoutesSecretCertFileName string `json:"routesSecretCertFileName,omitempty"`
@@ -299,12 +311,18 @@ type TLSConfig struct {
 	// /etc/nats-gateways-tls-certs. Requires gatewayConfig.
 	// +optional
 	GatewaySecret string `json:"gatewaySecret,omitempty"`
+	// GatewaySecretCAFileName is the key of the CA bundle for gateway TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
 	GatewaySecretCAFileName string `json:"gatewaySecretCAFileName,omitempty"`
+	// GatewaySecretKeyFileName is the key of the private key for gateway TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
 	GatewaySecretKeyFileName string `json:"gatewaySecretKeyFileName,omitempty"`
+	// GatewaySecretCertFileName is the key of the certificate for gateway TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
 	GatewaySecretCertFileName string `json:"gatewaySecretCertFileName,omitempty"`
@@ -313,12 +331,18 @@ type TLSConfig struct {
 	// /etc/nats-leafnodes-tls-certs. Requires leafnodeConfig.
 	// +optional
 	LeafnodeSecret string `json:"leafnodeSecret,omitempty"`
+	// LeafnodeSecretCAFileName is the key of the CA bundle for leafnode TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
 	LeafnodeSecretCAFileName string `json:"leafnodeSecretCAFileName,omitempty"`
+	// LeafnodeSecretKeyFileName is the key of the private key for leafnode TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
 	LeafnodeSecretKeyFileName string `json:"leafnodeSecretKeyFileName,omitempty"`
+	// LeafnodeSecretCertFileName is the key of the certificate for leafnode TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
 	LeafnodeSecretCertFileName string `json:"leafnodeSecretCertFileName,omitempty"`
@@ -327,12 +351,18 @@ type TLSConfig struct {
 	// /etc/nats-websocket-tls-certs. Requires websocketConfig.
 	// +optional
 	WebsocketSecret string `json:"websocketSecret,omitempty"`
+	// WebsocketSecretCAFileName is the key of the CA bundle for websocket TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
 	WebsocketSecretCAFileName string `json:"websocketSecretCAFileName,omitempty"`
+	// WebsocketSecretKeyFileName is the key of the private key for websocket TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
 	WebsocketSecretKeyFileName string `json:"websocketSecretKeyFileName,omitempty"`
+	// WebsocketSecretCertFileName is the key of the certificate for websocket TLS in the Secret, or an
+	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
 	WebsocketSecretCertFileName string `json:"websocketSecretCertFileName,omitempty"`
