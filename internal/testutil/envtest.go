@@ -112,7 +112,12 @@ func (cp *ControlPlane) StartOperator(t testing.TB, opts operator.Options) {
 // RunOperator starts the operator and returns the function that stops it;
 // for TestMain, where an operator serves every test of a package.
 func (cp *ControlPlane) RunOperator(opts operator.Options) (stop func() error, err error) {
-	ws, err := operator.LoadWatches(filepath.Join(RepoRoot(), "watches.yaml"))
+	return cp.RunOperatorWithWatches(opts, filepath.Join(RepoRoot(), "watches.yaml"))
+}
+
+// RunOperatorWithWatches is RunOperator with another watches.yaml.
+func (cp *ControlPlane) RunOperatorWithWatches(opts operator.Options, watchesFile string) (stop func() error, err error) {
+	ws, err := operator.LoadWatches(watchesFile)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,82 @@
+// Package overrides_test runs the operator with a watches.yaml that sets
+// overrideValues, as an administrator (or OLM, through RELATED_IMAGE_*)
+// would, in a process of its own: overrides apply to every NatsCluster.
+package overrides_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/operator"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+var cp *testutil.ControlPlane
+
+func TestMain(m *testing.M) { os.Exit(testutil.RunIntegration(m, &cp, nil)) }
+
+// TestOverrideValuesReachEveryCluster: overrideValues from watches.yaml,
+// environment-expanded, land in the chart values of each NatsCluster, on
+// top of what its spec says.
+func TestOverrideValuesReachEveryCluster(t *testing.T) {
+	testutil.Integration(t)
+	t.Setenv("NATS_TEAM", "messaging")
+	dir := t.TempDir()
+	watches := fmt.Sprintf(`
+- group: nats.io
+  version: v1alpha2
+  kind: NatsCluster
+  chart: %s
+  overrideValues:
+    chartValues.pod.labels.team: $NATS_TEAM
+    chartValues.podDisruptionBudget.enabled: "false"
+`, filepath.Join(testutil.RepoRoot(), "helm-charts", "nats-cluster"))
+	path := filepath.Join(dir, "watches.yaml")
+	if err := os.WriteFile(path, []byte(watches), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stop, err := cp.RunOperatorWithWatches(operator.Options{}, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := stop(); err != nil {
+			t.Errorf("operator: %v", err)
+		}
+	}()
+
+	nc := &natsv1alpha2.NatsCluster{}
+	nc.Name, nc.Namespace = "overridden", cp.Namespace(t, "overrides")
+	nc.Spec.Size = ptr.To[int32](3)
+	nc.Spec.Pod = &natsv1alpha2.PodPolicy{Labels: map[string]string{"team": "from-spec", "tier": "backend"}}
+	if err := cp.Client.Create(context.Background(), nc); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, func(ctx context.Context) error {
+		var sts appsv1.StatefulSet
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &sts); err != nil {
+			return err
+		}
+		labels := sts.Spec.Template.Labels
+		if labels["team"] != "messaging" || labels["tier"] != "backend" {
+			return fmt.Errorf("pod labels %v: want the override's team and the spec's tier", labels)
+		}
+		return nil
+	})
+	// The StatefulSet exists, so the release is installed: it has no PDB.
+	err = cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &policyv1.PodDisruptionBudget{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("PodDisruptionBudget: err = %v, want NotFound (disabled by an override)", err)
+	}
+}
