@@ -213,3 +213,7 @@ deploy-namespace-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator with
 .PHONY: undeploy
 undeploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the operator from the current cluster (deleting its namespace also removes namespace-scoped Roles).
 	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+.PHONY: undeploy-cluster-scoped
+undeploy-cluster-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove a cluster-scoped operator, its ClusterRoles and bindings included.
+	$(KUSTOMIZE) build config/cluster-scoped | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
