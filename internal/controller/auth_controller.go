@@ -57,16 +57,12 @@ type AuthReconciler struct {
 // ServiceAccounts.
 func (r *AuthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var nc natsv1alpha2.NatsCluster
-	if err := r.Get(ctx, req.NamespacedName, &nc); err != nil {
-		if client.IgnoreNotFound(err) != nil {
-			return ctrl.Result{}, err
-		}
-		r.Secrets.Track(req.NamespacedName, nil)
-		return ctrl.Result{}, r.pruneTokens(ctx, nil, req.NamespacedName, nil)
+	err := r.Get(ctx, req.NamespacedName, &nc)
+	if client.IgnoreNotFound(err) != nil {
+		return ctrl.Result{}, err
 	}
-	if !nc.DeletionTimestamp.IsZero() {
-		r.Secrets.Track(req.NamespacedName, nil)
-		return ctrl.Result{}, r.pruneTokens(ctx, &nc, req.NamespacedName, nil)
+	if err != nil || !nc.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.reconcileGone(ctx, req.NamespacedName, &nc)
 	}
 	r.Secrets.Track(req.NamespacedName, refKeys(referencedSecrets(&nc)))
 	if !wantsAuthSecret(&nc) {
@@ -76,25 +72,45 @@ func (r *AuthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err != nil {
 		return r.finish(ctx, &nc, err)
 	}
-	users, renewAt, err := r.ensureTokens(ctx, &nc, plan)
+	tokens, files, err := r.applyAuth(ctx, &nc, src, plan)
 	if err != nil {
-		return r.finish(ctx, &nc, r.tokenFailure(err))
-	}
-	src.Roles = users
-	files, err := src.Files()
-	if err != nil {
-		return r.finish(ctx, &nc, classify(err, ""))
-	}
-	if err := r.writeAuthSecret(ctx, &nc, files); err != nil {
 		return r.finish(ctx, &nc, err)
 	}
-	if err := r.pruneTokens(ctx, &nc, req.NamespacedName, plan.keys(nc.Name)); err != nil {
+	if err := r.report(ctx, &nc, readyCondition(files, tokens.users, plan, &nc)); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.report(ctx, &nc, readyCondition(files, users, plan, &nc)); err != nil {
-		return ctrl.Result{}, err
+	return ctrl.Result{RequeueAfter: r.requeueAfter(tokens.renewAt)}, nil
+}
+
+// reconcileGone stops watching a deleted cluster's Secrets and deletes its
+// token Secrets in every namespace; <cluster>-auth goes with its owner.
+func (r *AuthReconciler) reconcileGone(ctx context.Context, key types.NamespacedName, nc *natsv1alpha2.NatsCluster) error {
+	r.Secrets.Track(key, nil)
+	if nc.UID == "" {
+		nc = nil
 	}
-	return ctrl.Result{RequeueAfter: r.requeueAfter(renewAt)}, nil
+	return r.pruneTokens(ctx, nc, key, nil)
+}
+
+// applyAuth issues or rotates the tokens, writes <cluster>-auth from them
+// and deletes the token Secrets no longer wanted.
+func (r *AuthReconciler) applyAuth(ctx context.Context, nc *natsv1alpha2.NatsCluster, src auth.Sources, plan *rolePlan) (tokenResult, map[string][]byte, error) {
+	tokens, err := r.ensureTokens(ctx, nc, plan)
+	if err != nil {
+		return tokens, nil, err
+	}
+	src.Roles = tokens.users
+	files, err := src.Files()
+	if err != nil {
+		return tokens, nil, classify(err, "")
+	}
+	if err := r.writeAuthSecret(ctx, nc, files); err != nil {
+		return tokens, nil, err
+	}
+	if tokens.failed != nil {
+		return tokens, nil, tokenFailure(tokens.failed)
+	}
+	return tokens, files, r.pruneTokens(ctx, nc, clusterKey(nc), plan.keys(nc.Name))
 }
 
 // desiredAuth reads every source and checks, before any token is issued
@@ -133,7 +149,7 @@ func (r *AuthReconciler) reconcileNoAuth(ctx context.Context, nc *natsv1alpha2.N
 
 // tokenFailure turns a refused TokenRequest into AuthReady=False while the
 // error is still retried.
-func (r *AuthReconciler) tokenFailure(err error) error {
+func tokenFailure(err error) error {
 	var te *tokenRequestError
 	if errors.As(err, &te) {
 		return &retriedUserError{userError: userError{reason: natsv1alpha2.ReasonTokenRequestFailed, msg: te.Error()}, err: err}

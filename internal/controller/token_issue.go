@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -43,53 +44,97 @@ func expirationSeconds(nc *natsv1alpha2.NatsCluster) int64 {
 	return DefaultTokenExpirationSeconds
 }
 
-// ensureTokens makes sure every target has a current token and returns the
-// role users and the earliest time one must be renewed (zero: none). A
+// tokenResult is what ensureTokens leaves: the role users, the earliest
+// time a token must be renewed (zero: none), and the first target that
+// could not get a new token (it keeps its current one meanwhile).
+type tokenResult struct {
+	users   []auth.RoleUser
+	renewAt time.Time
+	failed  error
+}
+
+// ensureTokens makes sure every target has a current token. A
 // ServiceAccount deleted meanwhile is left out.
-func (r *AuthReconciler) ensureTokens(ctx context.Context, nc *natsv1alpha2.NatsCluster, plan *rolePlan) ([]auth.RoleUser, time.Time, error) {
-	var (
-		users []auth.RoleUser
-		next  time.Time
-	)
-	for _, t := range plan.targets {
-		tok, err := r.ensureToken(ctx, nc, t)
+//
+// Nothing is written before every token Secret is known to be the
+// operator's; err reports that check and means nothing changed. A target
+// whose new token cannot be issued or stored keeps its current token, so
+// that the users always match the token Secrets; the failure is in
+// tokenResult.failed, to be reported and retried once clients.conf is
+// written.
+func (r *AuthReconciler) ensureTokens(ctx context.Context, nc *natsv1alpha2.NatsCluster, plan *rolePlan) (tokenResult, error) {
+	secrets := make([]*corev1.Secret, len(plan.targets))
+	for i, t := range plan.targets {
+		s, err := r.lookupTokenSecret(ctx, r.tokenBuilder(nc, t))
+		if err != nil {
+			return tokenResult{}, err
+		}
+		secrets[i] = s
+	}
+	var res tokenResult
+	for i, t := range plan.targets {
+		tok, err := r.ensureToken(ctx, nc, t, secrets[i])
 		if errors.Is(err, errServiceAccountGone) {
 			continue
 		}
 		if err != nil {
-			return nil, time.Time{}, err
+			res.failed = cmp.Or(res.failed, err)
+			cur, ok := currentToken(secrets[i], t.user)
+			if !ok {
+				continue
+			}
+			tok = cur
 		}
-		users = append(users, auth.RoleUser{Role: t.role.Name, User: t.user, Password: tok.Value, Permissions: t.perms})
-		if next.IsZero() || tok.RenewAt.Before(next) {
-			next = tok.RenewAt
+		res.users = append(res.users, auth.RoleUser{Role: t.role.Name, User: t.user, Password: tok.Value, Permissions: t.perms})
+		if res.renewAt.IsZero() || tok.RenewAt.Before(res.renewAt) {
+			res.renewAt = tok.RenewAt
 		}
 	}
-	return users, next, nil
+	return res, nil
 }
 
 var errServiceAccountGone = errors.New("ServiceAccount deleted")
 
+func (r *AuthReconciler) tokenBuilder(nc *natsv1alpha2.NatsCluster, t tokenTarget) *resource.TokenSecret {
+	return &resource.TokenSecret{Cluster: clusterKey(nc), Role: t.role, Namespace: t.namespace, Scheme: r.Scheme}
+}
+
+// currentToken is the complete token of s for user, if any.
+func currentToken(s *corev1.Secret, user string) (resource.Token, bool) {
+	if s == nil {
+		return resource.Token{}, false
+	}
+	tok, ok := resource.TokenOf(s)
+	return tok, ok && tok.User == user
+}
+
 // ensureToken returns the target's token, issuing one when there is none,
 // when it is due (renewFraction of its lifetime), or when the audience,
-// lifetime or user changed.
+// lifetime or user changed. s is the token Secret, nil if there is none.
 //
 // The token Secret is the source of truth: a new token is written there
 // first and clients.conf is derived from the token Secrets right after,
 // in the same reconcile. If that second write fails, the next reconcile
 // writes clients.conf from the token Secrets again, so the two never stay
 // apart and no token is ever lost.
-func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsCluster, t tokenTarget) (resource.Token, error) {
-	b := &resource.TokenSecret{Cluster: clusterKey(nc), Role: t.role, Namespace: t.namespace, Scheme: r.Scheme}
-	s, err := r.tokenSecret(ctx, b)
-	if err != nil {
-		return resource.Token{}, err
-	}
+func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsCluster, t tokenTarget, s *corev1.Secret) (resource.Token, error) {
+	b := r.tokenBuilder(nc, t)
 	want := resource.Token{User: t.user, Audience: tokenAudience(nc.Name, t.namespace), ExpirationSeconds: expirationSeconds(nc)}
-	cur, ok := resource.TokenOf(s)
-	if ok && cur.User == want.User && cur.Audience == want.Audience &&
-		cur.ExpirationSeconds == want.ExpirationSeconds && r.now().Before(cur.RenewAt) && b.Owns(s) &&
-		s.Labels[natsv1alpha2.LabelManagedBy] == natsv1alpha2.ManagedByValue {
+	cur, ok := currentToken(s, t.user)
+	if ok && cur.Audience == want.Audience && cur.ExpirationSeconds == want.ExpirationSeconds &&
+		r.now().Before(cur.RenewAt) && s.Labels[natsv1alpha2.LabelManagedBy] == natsv1alpha2.ManagedByValue {
 		return cur, nil
+	}
+	if s == nil {
+		// The token is bound to its Secret, which must exist (with its
+		// UID) first.
+		s = b.Build()
+		if err := b.Update(s); err != nil {
+			return resource.Token{}, err
+		}
+		if err := r.Create(ctx, s); err != nil {
+			return resource.Token{}, fmt.Errorf("creating token Secret %s/%s: %w", s.Namespace, s.Name, err)
+		}
 	}
 	tok, err := r.issueToken(ctx, t, s, want)
 	if err != nil {
@@ -115,24 +160,17 @@ func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsC
 	return tok, nil
 }
 
-// tokenSecret returns the target's token Secret, created empty if there is
-// none: the token is bound to it, so it must exist (with its UID) first.
-// It is read from the API server, not the cache, so that a token written a
-// moment ago is never taken for an older one.
-func (r *AuthReconciler) tokenSecret(ctx context.Context, b *resource.TokenSecret) (*corev1.Secret, error) {
+// lookupTokenSecret returns the target's token Secret, nil if there is
+// none, and refuses one the operator does not own. It reads from the API
+// server, not the cache, so that a token written a moment ago is never
+// taken for an older one.
+func (r *AuthReconciler) lookupTokenSecret(ctx context.Context, b *resource.TokenSecret) (*corev1.Secret, error) {
 	s := b.Build()
 	key := types.NamespacedName{Namespace: s.Namespace, Name: s.Name}
 	err := r.APIReader.Get(ctx, key, s)
 	switch {
 	case apierrors.IsNotFound(err):
-		s = b.Build()
-		if err := b.Update(s); err != nil {
-			return nil, err
-		}
-		if err := r.Create(ctx, s); err != nil {
-			return nil, fmt.Errorf("creating token Secret %s: %w", key, err)
-		}
-		return s, nil
+		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("reading token Secret %s: %w", key, err)
 	case !b.Owns(s):
