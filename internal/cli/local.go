@@ -27,7 +27,7 @@ func Local(ctx context.Context, args []string, assets fs.FS, stdout io.Writer) e
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	SetupLogging()
+	setupConsoleLogging()
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return errors.New("KUBEBUILDER_ASSETS is not set: `make run` builds kube-apiserver and etcd (hack/testbins/install.sh) and sets it")
 	}

@@ -15,7 +15,13 @@ func bindLogFlags(fs *flag.FlagSet) {
 	zapOpts.BindFlags(fs)
 }
 
-// SetupLogging installs the logger configured by the --zap-* flags.
+// SetupLogging installs the logger configured by the --zap-* flags:
+// JSON for the operator in a cluster.
 func SetupLogging() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+}
+
+// setupConsoleLogging is SetupLogging for a person at a terminal (local).
+func setupConsoleLogging() {
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts), zap.ConsoleEncoder()))
 }
