@@ -26,7 +26,7 @@ const MaxReleaseHistory = 2
 // cache sees our releases and no other chart's.
 var releaseLabels = map[string]string{natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue}
 
-// SetupHelm adds one Helm reconciler per watches.yaml entry, honouring every
+// SetupHelm adds one Helm reconciler per watches.yaml entry, honoring every
 // field of the entry.
 func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
 	getter, err := newActionClientGetter(mgr)

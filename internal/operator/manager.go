@@ -60,7 +60,7 @@ func NewScheme() (*runtime.Scheme, error) {
 }
 
 // ManagedSelector selects what the operator manages: every object the chart
-// renders, the Helm release Secrets (labelled at install and upgrade) and
+// renders, the Helm release Secrets (labeled at install and upgrade) and
 // the Secrets the Go controllers write.
 var ManagedSelector = labels.SelectorFromSet(labels.Set{natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue})
 

@@ -42,7 +42,7 @@ func TestLoadWatchesHonoursEveryField(t *testing.T) {
 	if w.Chart == nil || w.Chart.Name() != "nats-cluster" {
 		t.Fatalf("chart not loaded: %+v", w.Chart)
 	}
-	if *w.WatchDependentResources || w.ReconcilePeriod.Duration.Minutes() != 10 || *w.MaxConcurrentReconciles != 3 || w.Selector.MatchLabels["tier"] != "prod" {
+	if *w.WatchDependentResources || w.ReconcilePeriod.Minutes() != 10 || *w.MaxConcurrentReconciles != 3 || w.Selector.MatchLabels["tier"] != "prod" {
 		t.Errorf("watch fields lost: %+v", w)
 	}
 	if w.OverrideValues["chartValues.pod.labels.team"] != "messaging" || w.OverrideValues["chartValues.podDisruptionBudget.maxUnavailable"] != "2" {

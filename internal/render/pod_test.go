@@ -28,7 +28,7 @@ func mountsOf(c corev1.Container) map[string]string {
 // TestTemplateIsMergedLikeNatsOperator: the template's NATS container keeps
 // every field the chart does not own, other containers, volumes, init
 // containers and the service account are kept, template.metadata is
-// honoured and the operator's own labels cannot be overridden.
+// honored and the operator's own labels cannot be overridden.
 func TestTemplateIsMergedLikeNatsOperator(t *testing.T) {
 	r := renderBytes(t, []byte(`
 apiVersion: nats.io/v1alpha2

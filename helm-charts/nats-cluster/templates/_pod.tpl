@@ -155,7 +155,7 @@ nats-cluster.podTemplate: pod.template merged the way nats-operator merged
 spec.template: the template's NATS container keeps every field the chart does
 not own, other containers, volumes, init containers and the service account
 are kept, and the operator's labels cannot be overridden. Unlike
-nats-operator, template.metadata is honoured.
+nats-operator, template.metadata is honored.
 */}}
 {{- define "nats-cluster.podTemplate" -}}
 {{- $gen := include "nats-cluster.gen" . | fromYaml -}}
