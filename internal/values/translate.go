@@ -98,6 +98,11 @@ func Build(nc *natsv1alpha2.NatsCluster) (*ChartValues, error) {
 		},
 		Pod: podValues(spec.Pod),
 	}
+	// Auth material the operator writes changes on its own (token rotation,
+	// an edited Secret); without the reloader no server would ever see it.
+	if v.Auth.SecretName != "" {
+		v.Reloader.Enabled = true
+	}
 	if v.JetStream, err = jetStreamValues(spec.JetStream); err != nil {
 		return nil, err
 	}

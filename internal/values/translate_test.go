@@ -208,13 +208,16 @@ func TestTopologyAndAuth(t *testing.T) {
 			if v.Auth != want {
 				t.Errorf("auth = %+v, want %+v (no gateway auth without gatewayConfig)", v.Auth, want)
 			}
+			if !v.Reloader.Enabled {
+				t.Errorf("operator-written auth needs the reloader: rotated tokens must reach the servers")
+			}
 		},
 	}, {
 		name: "clientsAuthFile alone",
 		nc:   natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: natsv1alpha2.ClusterSpec{Auth: &natsv1alpha2.AuthConfig{ClientsAuthFile: "authconfig/auth.json"}}},
 		check: func(t *testing.T, v *ChartValues) {
-			if v.Auth != (Auth{ClientsFile: "authconfig/auth.json"}) {
-				t.Errorf("auth = %+v", v.Auth)
+			if v.Auth != (Auth{ClientsFile: "authconfig/auth.json"}) || v.Reloader.Enabled {
+				t.Errorf("auth = %+v reloader %v: a user's own file keeps the user's reload choice", v.Auth, v.Reloader.Enabled)
 			}
 		},
 	}, {
