@@ -54,7 +54,7 @@ const ServiceRoleConditionReady = "Ready"
 const (
 	// ReasonClusterLabelMissing: the role has no nats_cluster label.
 	ReasonClusterLabelMissing = "ClusterLabelMissing"
-	// ReasonClusterNotFound: no NatsCluster of the labelled name exists in
+	// ReasonClusterNotFound: no NatsCluster of the labeled name exists in
 	// the role's namespace.
 	ReasonClusterNotFound = "ClusterNotFound"
 	// ReasonServiceAccountsDisabled: the cluster does not set
