@@ -85,4 +85,3 @@ func TestMerge(t *testing.T) {
 		})
 	}
 }
-
