@@ -39,7 +39,7 @@ type Env struct {
 // Start unpacks assets into dir, starts kube-apiserver and etcd, installs
 // the CRDs and starts the operator.
 func Start(ctx context.Context, assets fs.FS, dir string) (*Env, error) {
-	if err := unpack(assets, dir); err != nil {
+	if err := Unpack(assets, dir); err != nil {
 		return nil, err
 	}
 	e := &Env{dir: dir, testEnv: &envtest.Environment{
@@ -172,13 +172,15 @@ func conditionTrue(conds []natsv1alpha2.Condition, t string) bool {
 // environment needs; main.go embeds exactly these.
 var Assets = []string{"watches.yaml", "config/crd/bases", "config/samples", "helm-charts/nats-cluster"}
 
-// unpack copies the assets to dir, where envtest and the Helm chart loader
+// Unpack copies the assets to dir, where envtest and the Helm chart loader
 // read them from disk.
-func unpack(assets fs.FS, dir string) error {
-	if err := os.RemoveAll(dir); err != nil {
-		return err
-	}
+func Unpack(assets fs.FS, dir string) error {
 	for _, root := range Assets {
+		// Only what an earlier run unpacked is replaced: --dir may be a
+		// directory with other content.
+		if err := os.RemoveAll(filepath.Join(dir, filepath.FromSlash(root))); err != nil {
+			return err
+		}
 		err := fs.WalkDir(assets, root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package localenv_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +61,36 @@ func TestLocalEnvironmentReconcilesTheSamples(t *testing.T) {
 	}
 	if !strings.HasPrefix(cfg.Host, "https://127.0.0.1:") {
 		t.Errorf("kubeconfig server %q is not the local control plane", cfg.Host)
+	}
+}
+
+// TestUnpackLeavesOtherFilesAlone: --dir may point at a directory with
+// other content; only the assets are replaced.
+func TestUnpackLeavesOtherFilesAlone(t *testing.T) {
+	dir := t.TempDir()
+	keep := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(keep, []byte("mine"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(dir, "helm-charts", "nats-cluster", "templates", "removed.yaml")
+	if err := os.MkdirAll(filepath.Dir(stale), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(stale, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := localenv.Unpack(testutil.RepoFS(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(keep); err != nil || string(b) != "mine" {
+		t.Errorf("a file that is not an asset was touched: %q %v", b, err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a stale chart file survived the unpack: %v", err)
+	}
+	for _, p := range []string{"watches.yaml", "config/crd/bases/nats.io_natsclusters.yaml", "helm-charts/nats-cluster/Chart.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("asset %s not unpacked: %v", p, err)
+		}
 	}
 }
