@@ -58,6 +58,7 @@ type NatsClusterList struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.websocketSecret) || has(self.websocketConfig)",message="tls.websocketSecret requires websocketConfig: set spec.websocketConfig or remove tls.websocketSecret",fieldPath=".tls.websocketSecret"
 // +kubebuilder:validation:XValidation:rule="!has(self.auth) || !has(self.auth.tlsVerifyAndMap) || !self.auth.tlsVerifyAndMap || (has(self.tls) && has(self.tls.serverSecret))",message="auth.tlsVerifyAndMap requires tls.serverSecret: client certificates can only be mapped when client TLS is on",fieldPath=".auth.tlsVerifyAndMap"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.enableHttps) || !self.tls.enableHttps || has(self.tls.serverSecret)",message="tls.enableHttps requires tls.serverSecret: the monitoring port serves the client certificate",fieldPath=".tls.enableHttps"
+// +kubebuilder:validation:XValidation:rule="(has(self.jetstream) && (!has(self.jetstream.file) || !has(self.jetstream.file.enabled) || self.jetstream.file.enabled)) == (has(oldSelf.jetstream) && (!has(oldSelf.jetstream.file) || !has(oldSelf.jetstream.file.enabled) || oldSelf.jetstream.file.enabled))",message="the JetStream file store cannot be turned on or off on an existing NatsCluster: its volumes are part of the StatefulSet, which Kubernetes does not let change; create a new NatsCluster and move the streams",fieldPath=".jetstream"
 type ClusterSpec struct {
 	// Size is the number of NATS servers (StatefulSet replicas). Servers are
 	// named <name>-0 … <name>-<size-1>.
@@ -200,6 +201,9 @@ type JetStreamMemory struct {
 }
 
 // JetStreamFile configures the file store.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.size) == has(oldSelf.size) && (!has(self.size) || self.size == oldSelf.size)",message="jetstream.file.size cannot change on an existing NatsCluster: the volumes are part of the StatefulSet; resize the PersistentVolumeClaims themselves if the storage class allows it",fieldPath=".size"
+// +kubebuilder:validation:XValidation:rule="has(self.storageClassName) == has(oldSelf.storageClassName) && (!has(self.storageClassName) || self.storageClassName == oldSelf.storageClassName)",message="jetstream.file.storageClassName cannot change on an existing NatsCluster: the volumes are part of the StatefulSet",fieldPath=".storageClassName"
 type JetStreamFile struct {
 	// Enabled turns the file store off when false.
 	// +kubebuilder:default=true
