@@ -108,50 +108,24 @@ func (r *rbacObjects) permissions(sa types.NamespacedName, sc scopes) (Permissio
 	var p Permissions
 	used := map[*unstructured.Unstructured]bool{}
 	for _, b := range r.clusterRoleBindings {
-		role, err := r.boundRole(b, sa, "")
+		_, namespaced, cluster, err := r.boundRules(b, sa, "", sc, used)
 		if err != nil {
 			return p, nil, err
 		}
-		used[role] = true
-		rules, err := policyRules(role)
-		if err != nil {
-			return p, nil, err
-		}
-		for _, rule := range rules {
-			cluster, err := isClusterRule(rule, sc)
-			if err != nil {
-				return p, nil, fmt.Errorf("%s %s: %w", role.GetKind(), role.GetName(), err)
-			}
-			if cluster {
-				p.Cluster = append(p.Cluster, rule)
-			} else {
-				p.Watched = append(p.Watched, rule)
-			}
-		}
+		p.Watched, p.Cluster = append(p.Watched, namespaced...), append(p.Cluster, cluster...)
 	}
 	for _, b := range r.roleBindings {
 		if b.GetNamespace() != sa.Namespace {
 			return p, nil, fmt.Errorf("RoleBinding %s/%s: bindings outside the operator's namespace %s cannot be expressed in a CSV", b.GetNamespace(), b.GetName(), sa.Namespace)
 		}
-		role, err := r.boundRole(b, sa, b.GetNamespace())
+		role, namespaced, cluster, err := r.boundRules(b, sa, b.GetNamespace(), sc, used)
 		if err != nil {
 			return p, nil, err
 		}
-		used[role] = true
-		rules, err := policyRules(role)
-		if err != nil {
-			return p, nil, err
+		if len(cluster) > 0 {
+			return p, nil, fmt.Errorf("%s %s is bound by RoleBinding %s, which cannot grant cluster-scoped %v", role.GetKind(), role.GetName(), b.GetName(), cluster[0])
 		}
-		for _, rule := range rules {
-			cluster, err := isClusterRule(rule, sc)
-			if err != nil {
-				return p, nil, fmt.Errorf("%s %s: %w", role.GetKind(), role.GetName(), err)
-			}
-			if cluster {
-				return p, nil, fmt.Errorf("%s %s is bound by RoleBinding %s, which cannot grant cluster-scoped %v", role.GetKind(), role.GetName(), b.GetName(), rule)
-			}
-			p.Own = append(p.Own, rule)
-		}
+		p.Own = append(p.Own, namespaced...)
 	}
 	var unbound []*unstructured.Unstructured
 	for _, key := range sortedKeys(r.clusterRoles) {
@@ -166,6 +140,33 @@ func (r *rbacObjects) permissions(sa types.NamespacedName, sc scopes) (Permissio
 	}
 	p.Watched, p.Own, p.Cluster = normalizeRules(p.Watched), normalizeRules(p.Own), normalizeRules(p.Cluster)
 	return p, unbound, nil
+}
+
+// boundRules resolves binding b to its role, marks the role used, and splits
+// the role's rules into namespaced and cluster-scoped ones.
+func (r *rbacObjects) boundRules(b *unstructured.Unstructured, sa types.NamespacedName, bindingNS string, sc scopes,
+	used map[*unstructured.Unstructured]bool) (role *unstructured.Unstructured, namespaced, cluster []rbacv1.PolicyRule, err error) {
+	role, err = r.boundRole(b, sa, bindingNS)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	used[role] = true
+	rules, err := policyRules(role)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, rule := range rules {
+		isCluster, err := isClusterRule(rule, sc)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("%s %s: %w", role.GetKind(), role.GetName(), err)
+		}
+		if isCluster {
+			cluster = append(cluster, rule)
+		} else {
+			namespaced = append(namespaced, rule)
+		}
+	}
+	return role, namespaced, cluster, nil
 }
 
 // boundRole checks that binding b grants its role to the operator's
