@@ -6,6 +6,7 @@ package crdschema
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -68,6 +69,9 @@ func Load(crdYAML []byte, version string) (*Schema, error) {
 // fields (as kubectl's strict field validation does), applies defaults, and
 // checks the OpenAPI schema and the CEL rules. obj is modified in place.
 func (s *Schema) Admit(ctx context.Context, obj map[string]any) error {
+	if err := normalize(obj); err != nil {
+		return fmt.Errorf("%s is not a JSON object: %w", s.GVK.Kind, err)
+	}
 	unknown := pruning.PruneWithOptions(deepCopy(obj), s.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
 	if len(unknown) > 0 {
 		// Worded like kubectl's strict field validation, which refuses them too.
@@ -86,6 +90,24 @@ func (s *Schema) Admit(ctx context.Context, obj map[string]any) error {
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("%s is invalid: %w", s.GVK.Kind, errs.ToAggregate())
+	}
+	return nil
+}
+
+// normalize turns obj into plain JSON types (float64/int64, not int) in
+// place, as the API server sees it, so that callers may build objects in Go.
+func normalize(obj map[string]any) error {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return err
+	}
+	clear(obj)
+	for k, v := range out {
+		obj[k] = v
 	}
 	return nil
 }
