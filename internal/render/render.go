@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/confcheck"
 	"github.com/nats-operator/nats-operator/internal/crdschema"
 	"github.com/nats-operator/nats-operator/internal/values"
@@ -63,6 +64,7 @@ func (r *Renderer) Chart() *chart.Chart { return r.chart }
 func (r *Renderer) RenderDocuments(ctx context.Context, in []byte) (string, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(in), 4096)
 	var out strings.Builder
+	clusters := 0
 	for i := 1; ; i++ {
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {
@@ -75,6 +77,12 @@ func (r *Renderer) RenderDocuments(ctx context.Context, in []byte) (string, erro
 			continue
 		}
 		u := &unstructured.Unstructured{Object: obj}
+		if u.GroupVersionKind() == natsv1alpha2.NatsServiceRoleGVK {
+			// Its token Secrets come from the TokenRequest API at run time;
+			// there is nothing to render, and a file may hold both kinds.
+			fmt.Fprintf(&out, "# NatsServiceRole %s: its users and token Secrets are issued at run time\n", u.GetName())
+			continue
+		}
 		if u.GroupVersionKind() != r.schema.GVK {
 			return "", fmt.Errorf("document %d: %s %q is not a %s", i, u.GroupVersionKind(), u.GetName(), r.schema.GVK)
 		}
@@ -83,8 +91,9 @@ func (r *Renderer) RenderDocuments(ctx context.Context, in []byte) (string, erro
 			return "", fmt.Errorf("document %d (%s/%s): %w", i, u.GetNamespace(), u.GetName(), err)
 		}
 		out.WriteString(manifest)
+		clusters++
 	}
-	if out.Len() == 0 {
+	if clusters == 0 {
 		return "", fmt.Errorf("no NatsCluster in input")
 	}
 	return out.String(), nil

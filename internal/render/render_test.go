@@ -215,6 +215,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		{"no name", `{"apiVersion":"nats.io/v1alpha2","kind":"NatsCluster","metadata":{}}`, "metadata.name is required"},
 		{"not YAML", "a: [", "document 1"},
 		{"empty", "", "no NatsCluster in input"},
+		{"only a NatsServiceRole", `{"apiVersion":"nats.io/v1alpha2","kind":"NatsServiceRole","metadata":{"name":"r"}}`, "no NatsCluster in input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,5 +224,20 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestServiceRolesBesideClustersAreSkipped(t *testing.T) {
+	r := renderBytes(t, []byte(`apiVersion: nats.io/v1alpha2
+kind: NatsServiceRole
+metadata: {name: nats-user, labels: {nats_cluster: c}}
+spec: {permissions: {publish: ["a.>"]}}
+---
+apiVersion: nats.io/v1alpha2
+kind: NatsCluster
+metadata: {name: c}
+`))
+	if _, ok := r["StatefulSet/c"]; !ok {
+		t.Errorf("the NatsCluster after a NatsServiceRole was not rendered: %v", r.keys())
 	}
 }
