@@ -8,11 +8,8 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/images"
+	builders "github.com/nats-operator/nats-operator/internal/resource"
 )
-
-// AuthSecretName is the Secret the auth controller writes for a cluster and
-// the chart mounts at /etc/nats-config/auth.
-func AuthSecretName(cluster string) string { return cluster + "-auth" }
 
 func tlsValues(spec *natsv1alpha2.ClusterSpec) TLS {
 	t := spec.TLS
@@ -122,7 +119,7 @@ func authValues(nc *natsv1alpha2.NatsCluster) Auth {
 		out.ClientsFile = a.ClientsAuthFile
 	}
 	if out.Clients || out.Cluster || out.Gateway {
-		out.SecretName = AuthSecretName(nc.Name)
+		out.SecretName = builders.AuthSecretName(nc.Name)
 	}
 	return out
 }
