@@ -1,0 +1,151 @@
+package operator_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/confcheck"
+	"github.com/nats-operator/nats-operator/internal/resource"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+// TestHybridEndToEnd joins the two halves as a pod would see them: the
+// nats.conf the Helm reconciler rendered into the ConfigMap and the auth
+// files the Go controller wrote into <cluster>-auth, mounted side by side
+// and loaded by a real nats-server. The static user from clientsAuthSecret
+// and the ServiceAccount user with its TokenRequest token both connect, and
+// the role's permissions hold.
+func TestHybridEndToEnd(t *testing.T) {
+	testutil.Integration(t)
+	ctx := context.Background()
+	ns := cp.Namespace(t, "hybrid")
+	users := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "clients-auth", Namespace: ns},
+		StringData: map[string]string{"auth.json": `{"users": [{"username": "static", "password": "static-pw"}]}`}}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "nats-user", Namespace: ns}}
+	role := &natsv1alpha2.NatsServiceRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "nats-user", Namespace: ns, Labels: map[string]string{natsv1alpha2.ClusterLabel: "e2e"}},
+		Spec:       natsv1alpha2.ServiceRoleSpec{Permissions: natsv1alpha2.Permissions{Publish: []string{"allowed.>"}, Subscribe: []string{"allowed.>", "_INBOX.>"}}},
+	}
+	nc := &natsv1alpha2.NatsCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "e2e", Namespace: ns},
+		Spec: natsv1alpha2.ClusterSpec{Size: ptr.To[int32](1), Auth: &natsv1alpha2.AuthConfig{
+			EnableServiceAccounts: true, ClientsAuthSecret: users.Name, ClientsAuthTimeout: 2,
+		}},
+	}
+	for _, obj := range []client.Object{users, sa, role, nc} {
+		if err := cp.Client.Create(ctx, obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var cm corev1.ConfigMap
+	var authSecret, token corev1.Secret
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "e2e-config"}, &cm); err != nil {
+			return err
+		}
+		if err := cp.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: resource.TokenSecretName("nats-user", "e2e")}, &token); err != nil {
+			return err
+		}
+		if err := cp.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: resource.AuthSecretName("e2e")}, &authSecret); err != nil {
+			return err
+		}
+		if !strings.Contains(string(authSecret.Data["clients.conf"]), "nats-user") || len(token.Data["token"]) == 0 {
+			return fmt.Errorf("auth Secret not complete yet")
+		}
+		return nil
+	})
+	conf := cm.Data[confcheck.ConfigKey]
+	if strings.Contains(conf, "static-pw") || strings.Contains(conf, string(token.Data["token"])) {
+		t.Fatal("the rendered config holds a credential")
+	}
+
+	// The pod's view: the ConfigMap at /etc/nats-config, the auth Secret at
+	// /etc/nats-config/auth.
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "auth"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nats.conf"), []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range authSecret.Data {
+		if err := os.WriteFile(filepath.Join(dir, "auth", k), v, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts, err := server.ProcessConfigFile(filepath.Join(dir, "nats.conf"))
+	if err != nil {
+		t.Fatalf("the operator's config and auth files do not load together: %v", err)
+	}
+	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, -1
+	opts.Cluster.Host, opts.Cluster.Port, opts.Routes = "127.0.0.1", -1, nil
+	opts.NoSigs, opts.NoLog = true, true
+	s, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	defer func() { s.Shutdown(); s.WaitForShutdown() }()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server not ready")
+	}
+
+	static, err := nats.Connect(s.ClientURL(), nats.UserInfo("static", "static-pw"))
+	if err != nil {
+		t.Fatalf("static user refused: %v", err)
+	}
+	static.Close()
+
+	violations := make(chan error, 1)
+	app, err := nats.Connect(s.ClientURL(), nats.UserInfo("nats-user", string(token.Data["token"])),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			select {
+			case violations <- err:
+			default:
+			}
+		}))
+	if err != nil {
+		t.Fatalf("ServiceAccount user refused: %v", err)
+	}
+	defer app.Close()
+	sub, err := app.SubscribeSync("allowed.x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.Publish("allowed.x", []byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sub.NextMsg(2 * time.Second); err != nil {
+		t.Errorf("publish within the role's subjects: %v", err)
+	}
+	if err := app.Publish("forbidden.x", []byte("no")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-violations:
+		if !errors.Is(err, nats.ErrPermissionViolation) && !strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
+			t.Errorf("unexpected async error: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Error("a publish outside the role's subjects was not refused")
+	}
+	if _, err := nats.Connect(s.ClientURL(), nats.UserInfo("nats-user", "not-the-token")); err == nil {
+		t.Error("a wrong token was accepted")
+	}
+}
