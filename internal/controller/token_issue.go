@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -64,15 +65,27 @@ type tokenResult struct {
 // written.
 func (r *AuthReconciler) ensureTokens(ctx context.Context, nc *natsv1alpha2.NatsCluster, plan *rolePlan) (tokenResult, error) {
 	secrets := make([]*corev1.Secret, len(plan.targets))
+	var res tokenResult
+	skip := make([]bool, len(plan.targets))
 	for i, t := range plan.targets {
 		s, err := r.lookupTokenSecret(ctx, r.tokenBuilder(nc, t))
+		if err != nil && t.namespace != nc.Namespace && errors.Is(err, errForeignTokenSecret) {
+			// A ServiceAccount in another namespace whose Secret name is taken
+			// (<role>-<cluster>-bound-token does not say which namespace the
+			// cluster is in): that one user is left out, the rest applies.
+			skip[i] = true
+			res.failed = cmp.Or(res.failed, err)
+			continue
+		}
 		if err != nil {
 			return tokenResult{}, err
 		}
 		secrets[i] = s
 	}
-	var res tokenResult
 	for i, t := range plan.targets {
+		if skip[i] {
+			continue
+		}
 		tok, err := r.ensureToken(ctx, nc, t, secrets[i])
 		if errors.Is(err, errServiceAccountGone) {
 			continue
@@ -173,12 +186,37 @@ func (r *AuthReconciler) lookupTokenSecret(ctx context.Context, b *resource.Toke
 		return nil, nil
 	case err != nil:
 		return nil, fmt.Errorf("reading token Secret %s: %w", key, err)
+	case !b.Owns(s) && r.yieldsToLocalCluster(s, b):
+		// The Secret is another namespace's cluster's token for this
+		// namespace's ServiceAccount; the cluster of this namespace takes
+		// precedence. Deleting the Secret also invalidates the token bound to
+		// it; the other cluster reports the conflict on its next reconcile.
+		if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
+			return nil, fmt.Errorf("replacing token Secret %s of another namespace's cluster: %w", key, err)
+		}
+		return nil, nil
 	case !b.Owns(s):
-		return nil, userErrorf(natsv1alpha2.ReasonTokenSecretConflict,
+		return nil, fmt.Errorf("%w", &foreignTokenSecret{userErrorf(natsv1alpha2.ReasonTokenSecretConflict,
 			"Secret %s exists and does not belong to NatsServiceRole %s/%s of this cluster: delete or rename it, "+
-				"or rename the role", key, b.Role.Namespace, b.Role.Name)
+				"or rename the role", key, b.Role.Namespace, b.Role.Name)})
 	}
 	return s, nil
+}
+
+// errForeignTokenSecret marks a token Secret name taken by something else.
+var errForeignTokenSecret = errors.New("token Secret belongs to someone else")
+
+type foreignTokenSecret struct{ error }
+
+func (e *foreignTokenSecret) Unwrap() []error { return []error{e.error, errForeignTokenSecret} }
+
+// yieldsToLocalCluster: s is the operator's token Secret of a cluster in
+// another namespace, and b's cluster lives in s's namespace.
+func (r *AuthReconciler) yieldsToLocalCluster(s *corev1.Secret, b *resource.TokenSecret) bool {
+	l := s.Labels
+	return l[natsv1alpha2.LabelManagedBy] == natsv1alpha2.ManagedByValue &&
+		l[natsv1alpha2.LabelClusterNamespace] != "" && l[natsv1alpha2.LabelClusterNamespace] != s.Namespace &&
+		b.Cluster.Namespace == s.Namespace
 }
 
 // issueToken asks the TokenRequest API for a token of the role's

@@ -53,8 +53,8 @@ func TestEnsureTokensKeepsUsersAndSecretsInStep(t *testing.T) {
 			wantUsers: map[string]string{"svc": newToken},
 		},
 		{
-			name:     "a Secret of someone else stops everything before any write",
-			existing: tokenSecretWith("broken", map[string]string{"team": "x"}, resource.Token{}),
+			name:     "a Secret of someone else in the cluster's namespace stops everything before any write",
+			existing: tokenSecretWith("nats", map[string]string{"team": "x"}, resource.Token{}),
 			wantErr:  natsv1alpha2.ReasonTokenSecretConflict,
 		},
 	}
@@ -84,7 +84,7 @@ func TestEnsureTokensKeepsUsersAndSecretsInStep(t *testing.T) {
 				if !errors.As(err, &ue) || ue.reason != tt.wantErr {
 					t.Fatalf("err = %v, want reason %s", err, tt.wantErr)
 				}
-				if err := c.Get(context.Background(), types.NamespacedName{Namespace: "nats", Name: "svc-c-bound-token"}, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+				if err := c.Get(context.Background(), types.NamespacedName{Namespace: "broken", Name: "svc-c-bound-token"}, &corev1.Secret{}); !apierrors.IsNotFound(err) {
 					t.Errorf("a token Secret was written before the conflict was found: %v", err)
 				}
 				return
@@ -148,4 +148,44 @@ func fakeTokenRequest(_ context.Context, _ client.Client, sub string, obj client
 	}
 	tr.Status.Token = newToken
 	return nil
+}
+
+// TestForeignSecretInAnotherNamespaceLeavesOneUserOut: in another namespace
+// a token Secret name taken by someone else costs that one user, reported as
+// a conflict; the cluster's own users still get their tokens.
+func TestForeignSecretInAnotherNamespaceLeavesOneUserOut(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := natsv1alpha2.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	nc := &natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Namespace: "nats", Name: "c"}}
+	role := &natsv1alpha2.NatsServiceRole{ObjectMeta: metav1.ObjectMeta{Namespace: "nats", Name: "svc", UID: "role-uid"}}
+	foreign := tokenSecretWith("apps", map[string]string{"team": "x"}, resource.Token{})
+	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(nc, role, foreign).
+		WithInterceptorFuncs(interceptor.Funcs{SubResourceCreate: fakeTokenRequest}).Build()
+	r := &AuthReconciler{Client: c, APIReader: c, Scheme: scheme, Recorder: record.NewFakeRecorder(16),
+		Clock: clocktesting.NewFakePassiveClock(now)}
+	plan := &rolePlan{targets: []tokenTarget{
+		{role: role, namespace: "nats", user: "svc"},
+		{role: role, namespace: "apps", user: "svc@apps"},
+	}}
+	res, err := r.ensureTokens(context.Background(), nc, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ue *userError
+	if !errors.As(res.failed, &ue) || ue.reason != natsv1alpha2.ReasonTokenSecretConflict {
+		t.Errorf("failed = %v, want the conflict reported", res.failed)
+	}
+	if len(res.users) != 1 || res.users[0].User != "svc" {
+		t.Errorf("users = %+v, want only svc", res.users)
+	}
+	var kept corev1.Secret
+	if err := c.Get(context.Background(), types.NamespacedName{Namespace: "apps", Name: "svc-c-bound-token"}, &kept); err != nil || kept.Labels["team"] != "x" {
+		t.Errorf("the foreign Secret was touched: %v %v", kept.Labels, err)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -66,6 +68,9 @@ func (r *AuthReconciler) planRoles(ctx context.Context, nc *natsv1alpha2.NatsClu
 		if err != nil {
 			return nil, err
 		}
+		if namespaces, err = r.unclaimedNamespaces(ctx, nc, namespaces); err != nil {
+			return nil, err
+		}
 		if len(namespaces) == 0 {
 			plan.missing = append(plan.missing, role.Name)
 			continue
@@ -81,6 +86,27 @@ func (r *AuthReconciler) planRoles(ctx context.Context, nc *natsv1alpha2.NatsClu
 		}
 	}
 	return plan, nil
+}
+
+// unclaimedNamespaces drops the other namespaces that have a NatsCluster of
+// the same name: token Secrets are named <role>-<cluster>-bound-token, so
+// there the namespace's own cluster owns the name, and a cluster elsewhere
+// must not fight it for the Secret.
+func (r *AuthReconciler) unclaimedNamespaces(ctx context.Context, nc *natsv1alpha2.NatsCluster, namespaces []string) ([]string, error) {
+	out := namespaces[:0:0]
+	for _, ns := range namespaces {
+		if ns != nc.Namespace {
+			err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: nc.Name}, &natsv1alpha2.NatsCluster{})
+			if err == nil {
+				continue
+			}
+			if !apierrors.IsNotFound(err) {
+				return nil, fmt.Errorf("looking for NatsCluster %s/%s: %w", ns, nc.Name, err)
+			}
+		}
+		out = append(out, ns)
+	}
+	return out, nil
 }
 
 // serviceAccountNamespaces returns, sorted, the watched namespaces that

@@ -72,7 +72,8 @@ func Start(ctx context.Context, assets fs.FS, dir string) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0"})
+	// Name validation off: tests start several local environments in one process.
+	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", SkipControllerNameValidation: true})
 	if err != nil {
 		return nil, err
 	}
