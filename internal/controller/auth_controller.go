@@ -22,6 +22,7 @@ import (
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
 	"github.com/nats-operator/nats-operator/internal/resource"
+	"github.com/nats-operator/nats-operator/internal/status"
 )
 
 // AuthReconciler writes, per NatsCluster, the Secret <cluster>-auth that the
@@ -140,7 +141,7 @@ func (r *AuthReconciler) reconcileNoAuth(ctx context.Context, nc *natsv1alpha2.N
 	if err := r.pruneTokens(ctx, nc, clusterKey(nc), nil); err != nil {
 		return err
 	}
-	if conditionOf(nc.Status.Conditions, natsv1alpha2.ConditionAuthReady) == nil {
+	if status.Find(nc.Status.Conditions, natsv1alpha2.ConditionAuthReady) == nil {
 		return nil
 	}
 	return r.report(ctx, nc, authReady(natsv1alpha2.ReasonAuthNotConfigured,

@@ -70,7 +70,7 @@ func authReady(reason, msg string) natsv1alpha2.Condition {
 // Event with the same reason and message. nc is the cluster as this
 // reconcile read it, to tell what changed.
 func (r *AuthReconciler) report(ctx context.Context, nc *natsv1alpha2.NatsCluster, c natsv1alpha2.Condition) error {
-	old := conditionOf(nc.Status.Conditions, c.Type)
+	old := status.Find(nc.Status.Conditions, c.Type)
 	if c.Status == metav1.ConditionFalse && (old == nil || old.Reason != c.Reason || old.Message != c.Message) {
 		r.Recorder.Event(nc, corev1.EventTypeWarning, c.Reason, c.Message)
 		log.FromContext(ctx).Info("auth config not applied", "reason", c.Reason, "message", c.Message)
@@ -93,13 +93,4 @@ func (r *AuthReconciler) finish(ctx context.Context, nc *natsv1alpha2.NatsCluste
 		return ctrl.Result{}, r.report(ctx, nc, authReady(ue.reason, ue.msg))
 	}
 	return ctrl.Result{}, err
-}
-
-func conditionOf(conds []natsv1alpha2.Condition, t string) *natsv1alpha2.Condition {
-	for i := range conds {
-		if conds[i].Type == t {
-			return &conds[i]
-		}
-	}
-	return nil
 }

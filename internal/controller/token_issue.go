@@ -196,9 +196,9 @@ func (r *AuthReconciler) lookupTokenSecret(ctx context.Context, b *resource.Toke
 		}
 		return nil, nil
 	case !b.Owns(s):
-		return nil, fmt.Errorf("%w", &foreignTokenSecret{userErrorf(natsv1alpha2.ReasonTokenSecretConflict,
+		return nil, &foreignTokenSecret{userErrorf(natsv1alpha2.ReasonTokenSecretConflict,
 			"Secret %s exists and does not belong to NatsServiceRole %s/%s of this cluster: delete or rename it, "+
-				"or rename the role", key, b.Role.Namespace, b.Role.Name)})
+				"or rename the role", key, b.Role.Namespace, b.Role.Name)}
 	}
 	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -23,6 +24,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/operator"
+	"github.com/nats-operator/nats-operator/internal/status"
 )
 
 // Env is a running control plane with the operator.
@@ -147,26 +149,18 @@ func (e *Env) WaitDeployed(ctx context.Context, key types.NamespacedName) (strin
 		var parts []string
 		for _, c := range nc.Status.Conditions {
 			parts = append(parts, fmt.Sprintf("%s=%s", c.Type, c.Status))
-			if c.Type == natsv1alpha2.ConditionIrreconcilable && c.Status == "True" {
+			if c.Type == natsv1alpha2.ConditionIrreconcilable && c.Status == metav1.ConditionTrue {
 				return false, fmt.Errorf("NatsCluster %s cannot be reconciled: %s", key, c.Message)
 			}
 		}
 		summary = strings.Join(parts, " ")
-		return conditionTrue(nc.Status.Conditions, natsv1alpha2.ConditionDeployed), nil
+		c := status.Find(nc.Status.Conditions, natsv1alpha2.ConditionDeployed)
+		return c != nil && c.Status == metav1.ConditionTrue, nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("waiting for NatsCluster %s to be deployed (%s): %w", key, summary, err)
 	}
 	return summary, nil
-}
-
-func conditionTrue(conds []natsv1alpha2.Condition, t string) bool {
-	for _, c := range conds {
-		if c.Type == t {
-			return c.Status == "True"
-		}
-	}
-	return false
 }
 
 // Assets are the paths, relative to the repository root, that the local

@@ -22,6 +22,7 @@ import (
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/confcheck"
 	"github.com/nats-operator/nats-operator/internal/operator"
+	"github.com/nats-operator/nats-operator/internal/status"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
@@ -49,12 +50,7 @@ func basicExample(t *testing.T, ns string) *natsv1alpha2.NatsCluster {
 }
 
 func conditionOf(nc *natsv1alpha2.NatsCluster, t string) *natsv1alpha2.Condition {
-	for i := range nc.Status.Conditions {
-		if nc.Status.Conditions[i].Type == t {
-			return &nc.Status.Conditions[i]
-		}
-	}
-	return nil
+	return status.Find(nc.Status.Conditions, t)
 }
 
 func waitCondition(t *testing.T, key types.NamespacedName, typ string, status metav1.ConditionStatus) *natsv1alpha2.NatsCluster {

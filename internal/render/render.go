@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -149,21 +148,4 @@ func (r *Renderer) RenderValues(name, namespace string, vals chartutil.Values) (
 		return "", err
 	}
 	return out.String(), nil
-}
-
-// Kinds lists "Kind/name" of every object in a rendered manifest, sorted.
-func Kinds(manifest string) ([]string, error) {
-	var out []string
-	for _, doc := range releaseutil.SplitManifests(manifest) {
-		var u unstructured.Unstructured
-		if err := utilyaml.Unmarshal([]byte(doc), &u.Object); err != nil {
-			return nil, err
-		}
-		if u.Object == nil {
-			continue
-		}
-		out = append(out, u.GetKind()+"/"+u.GetName())
-	}
-	sort.Strings(out)
-	return out, nil
 }

@@ -80,3 +80,13 @@ func SetCondition(ctx context.Context, c client.Client, key types.NamespacedName
 		return c.Status().Patch(ctx, &nc, patch)
 	})
 }
+
+// Find returns the condition of type t in conds, or nil.
+func Find(conds []natsv1alpha2.Condition, t string) *natsv1alpha2.Condition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
