@@ -333,3 +333,17 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// EncodeValue writes one value as nats.conf text, for a variable whose
+// value the server parses as config (an environment variable such as a
+// route list).
+func EncodeValue(v Value) (string, error) {
+	if v == nil {
+		return "", fmt.Errorf("no value")
+	}
+	var b strings.Builder
+	if err := v.write(&b, 0); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}

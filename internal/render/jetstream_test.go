@@ -45,7 +45,7 @@ func TestJetStreamRendersVolumesAndProbes(t *testing.T) {
 		t.Errorf("probes are not JetStream-aware: readiness %s startup %s", nats.ReadinessProbe.HTTPGet.Path, nats.StartupProbe.HTTPGet.Path)
 	}
 	conf := r.natsConf(t, "js")
-	for _, want := range []string{`"server_name": $SERVER_NAME`, `"max_file_store": 1932735283`, `"max_memory_store": 67108864`, `"store_dir": "/data/jetstream"`} {
+	for _, want := range []string{`server_name: $SERVER_NAME`, `max_file_store: 1932735283`, `max_memory_store: 67108864`, `store_dir: "/data/jetstream"`} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nats.conf lacks %s:\n%s", want, conf)
 		}

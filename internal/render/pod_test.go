@@ -209,10 +209,10 @@ spec:
 `))
 	conf := r.natsConf(t, "edge")
 	for _, want := range []string{
-		`"name": "east"`, `"port": 32328`, `"reject_unknown_cluster": true`, `"url": "nats://west:32328"`,
-		`"port": 4224`, `"credentials": "/etc/leaf/hub.creds"`, `"nats-leaf://hub:7422"`,
-		`"no_tls": true`, `"handshake_timeout": "5s"`,
-		`"operator": "/etc/nats-operator/op.jwt"`, `"resolver": "URL(http://nats-account-server:9090/jwt/v1/accounts/)"`,
+		`name: "east"`, `port: 32328`, `reject_unknown_cluster: true`, `url: "nats://west:32328"`,
+		`port: 4224`, `credentials: "/etc/leaf/hub.creds"`, `"nats-leaf://hub:7422"`,
+		`no_tls: true`, `handshake_timeout: "5s"`,
+		`operator: "/etc/nats-operator/op.jwt"`, `resolver: "URL(http://nats-account-server:9090/jwt/v1/accounts/)"`,
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nats.conf lacks %s", want)

@@ -109,7 +109,7 @@ func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (st
 	if err := r.schema.Admit(ctx, u.Object); err != nil {
 		return "", err
 	}
-	vals, err := values.Translator{}.Translate(ctx, u)
+	vals, err := values.Translator{Defaults: r.chart.Values}.Translate(ctx, u)
 	if err != nil {
 		return "", err
 	}

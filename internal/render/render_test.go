@@ -131,7 +131,7 @@ func TestSamplesRenderCompleteTopology(t *testing.T) {
 				t.Errorf("replicas %d serviceName %q", *sts.Spec.Replicas, sts.Spec.ServiceName)
 			}
 			conf := r.natsConf(t, tt.name)
-			if got := strings.Contains(conf, `"name": "`+tt.name+`"`); got != tt.clusterName {
+			if got := strings.Contains(conf, `name: "`+tt.name+`"`); got != tt.clusterName {
 				t.Errorf("cluster.name present = %v, want %v:\n%s", got, tt.clusterName, conf)
 			}
 			if got := strings.Contains(conf, "lame_duck_duration"); got != tt.lameDuck {
@@ -163,7 +163,7 @@ spec: {size: 2, lameDuckDurationSeconds: 120}
 	if got := *pod.TerminationGracePeriodSeconds; got != 150 {
 		t.Errorf("terminationGracePeriodSeconds = %d, want 150", got)
 	}
-	if !strings.Contains(r.natsConf(t, "ldm"), `"lame_duck_duration": "120s"`) {
+	if !strings.Contains(r.natsConf(t, "ldm"), `lame_duck_duration: "120s"`) {
 		t.Errorf("nats.conf lacks lame_duck_duration 120s")
 	}
 	psc, csc := pod.SecurityContext, nats.SecurityContext

@@ -33,7 +33,7 @@ spec:
 		}
 	}
 	conf := r.natsConf(t, "ra")
-	if !strings.Contains(conf, `"routes": $ROUTES`) || !strings.Contains(conf, `include "auth/cluster.conf"`) {
+	if !strings.Contains(conf, `routes: $ROUTES`) || !strings.Contains(conf, `include "auth/cluster.conf"`) {
 		t.Fatalf("nats.conf does not take routes and route authorization from the auth Secret:\n%s", conf)
 	}
 	_, nats := r.natsContainer(t, "ra")

@@ -107,12 +107,12 @@ spec:
 `))
 	conf := r.natsConf(t, "nats")
 	for _, want := range []string{
-		`"ca_file": "/etc/nats-server-tls-certs/ca.pem"`,
-		`"cert_file": "/etc/nats-server-tls-certs/server.pem"`,
-		`"key_file": "/etc/nats-server-tls-certs/server-key.pem"`,
-		`"ca_file": "/etc/nats-routes-tls-certs/ca.pem"`,
-		`"cert_file": "/etc/nats-routes-tls-certs/route.pem"`,
-		`"key_file": "/etc/nats-routes-tls-certs/route-key.pem"`,
+		`ca_file: "/etc/nats-server-tls-certs/ca.pem"`,
+		`cert_file: "/etc/nats-server-tls-certs/server.pem"`,
+		`key_file: "/etc/nats-server-tls-certs/server-key.pem"`,
+		`ca_file: "/etc/nats-routes-tls-certs/ca.pem"`,
+		`cert_file: "/etc/nats-routes-tls-certs/route.pem"`,
+		`key_file: "/etc/nats-routes-tls-certs/route-key.pem"`,
 	} {
 		if !strings.Contains(conf, want) {
 			t.Errorf("nats.conf lacks %s:\n%s", want, conf)

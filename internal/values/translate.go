@@ -1,6 +1,7 @@
 package values
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,41 +16,145 @@ import (
 )
 
 // Translator is the helm-operator-plugins value translator for NatsCluster.
-type Translator struct{}
+type Translator struct {
+	// Defaults are the chart's values.yaml, the layer under everything.
+	Defaults map[string]any
+	// AllowOwnedConfig lets config.merge and spec.chartValues set what the
+	// operator otherwise owns (listeners, auth); an explicit operator flag.
+	AllowOwnedConfig bool
+}
 
 // Translate implements values.Translator: the unstructured CR from the Helm
 // reconciler is decoded into the typed API and translated.
-func (Translator) Translate(_ context.Context, u *unstructured.Unstructured) (chartutil.Values, error) {
+func (t Translator) Translate(_ context.Context, u *unstructured.Unstructured) (chartutil.Values, error) {
 	var nc natsv1alpha2.NatsCluster
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &nc); err != nil {
 		return nil, fmt.Errorf("decoding NatsCluster %s/%s: %w", u.GetNamespace(), u.GetName(), err)
 	}
-	return ToChartValues(&nc)
-}
-
-// ToChartValues returns the chart values for a NatsCluster as Helm expects
-// them (JSON types: maps, slices, float64, string, bool).
-func ToChartValues(nc *natsv1alpha2.NatsCluster) (chartutil.Values, error) {
-	v, err := Build(nc)
+	v, err := t.Values(&nc)
 	if err != nil {
 		return nil, err
 	}
+	return toHelm(v)
+}
+
+// Values are the complete, validated chart values of a NatsCluster: the
+// chart's defaults, under what the typed spec says, under spec.chartValues,
+// decoded strictly into ChartValues and checked against its bounds, with
+// nats.conf and everything else the chart places generated last.
+func (t Translator) Values(nc *natsv1alpha2.NatsCluster) (*ChartValues, error) {
+	if t.Defaults == nil {
+		return nil, fmt.Errorf("values: the translator has no chart defaults (values.yaml)")
+	}
+	built, err := Build(nc)
+	if err != nil {
+		return nil, err
+	}
+	layered, err := toMap(built)
+	if err != nil {
+		return nil, err
+	}
+	merged := deepCopyMap(t.Defaults)
+	mergeInto(merged, layered)
+	if cv := nc.Spec.ChartValues; cv != nil && len(cv.Raw) > 0 {
+		user, err := t.chartValues(cv.Raw)
+		if err != nil {
+			return nil, err
+		}
+		mergeInto(merged, user)
+	}
+	v, err := decodeStrict(merged)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Validate(); err != nil {
+		return nil, fmt.Errorf("chart values: %w", err)
+	}
+	if v.Generated, err = generate(v, release{name: nc.Name, namespace: nc.Namespace}, t.AllowOwnedConfig); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// ownedValues are the chart values spec.chartValues must not set: auth
+// comes from spec.auth and the operator's Secret, generated from Go.
+var ownedValues = []string{"auth", "operatorJWT"}
+
+func (t Translator) chartValues(raw []byte) (map[string]any, error) {
+	var user map[string]any
+	if err := json.Unmarshal(raw, &user); err != nil {
+		return nil, fmt.Errorf("spec.chartValues must be an object: %w", err)
+	}
+	if _, ok := user["generated"]; ok {
+		return nil, fmt.Errorf("spec.chartValues.generated: the operator generates these values; remove the key")
+	}
+	if !t.AllowOwnedConfig {
+		for _, k := range ownedValues {
+			if _, ok := user[k]; ok {
+				return nil, fmt.Errorf("spec.chartValues.%s: auth is configured through spec.auth and spec.operatorConfig, not chart values (an operator started with --allow-owned-config-overrides accepts it)", k)
+			}
+		}
+	}
+	return user, nil
+}
+
+// decodeStrict decodes the layered values into ChartValues, refusing keys
+// the chart does not have and values of the wrong type.
+func decodeStrict(m map[string]any) (*ChartValues, error) {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encoding chart values: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	var v ChartValues
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("chart values (spec.chartValues and the typed spec): %w", err)
+	}
+	return &v, nil
+}
+
+// ToChartValues returns the chart values for a NatsCluster with the given
+// chart defaults, as Helm expects them.
+func ToChartValues(nc *natsv1alpha2.NatsCluster, defaults map[string]any) (chartutil.Values, error) {
+	v, err := Translator{Defaults: defaults}.Values(nc)
+	if err != nil {
+		return nil, err
+	}
+	return toHelm(v)
+}
+
+// toHelm is v in Helm's JSON types (maps, slices, float64, string, bool).
+func toHelm(v *ChartValues) (chartutil.Values, error) {
+	m, err := toMap(v)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func toMap(v any) (map[string]any, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encoding chart values: %w", err)
 	}
-	out := chartutil.Values{}
+	out := map[string]any{}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return nil, fmt.Errorf("decoding chart values: %w", err)
 	}
-	if cv := nc.Spec.ChartValues; cv != nil && len(cv.Raw) > 0 {
-		var user map[string]any
-		if err := json.Unmarshal(cv.Raw, &user); err != nil {
-			return nil, fmt.Errorf("spec.chartValues must be an object: %w", err)
-		}
-		mergeInto(out, user)
-	}
 	return out, nil
+}
+
+func deepCopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if sub, ok := v.(map[string]any); ok {
+			out[k] = deepCopyMap(sub)
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // mergeInto merges src over dst: maps merge key by key, anything else in src

@@ -143,7 +143,7 @@ func TestBuild(t *testing.T) {
 }
 
 func TestToChartValuesIsPlainJSON(t *testing.T) {
-	vals, err := ToChartValues(&natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{Size: ptr.To[int32](5)}})
+	vals, err := ToChartValues(&natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{Size: ptr.To[int32](5)}}, chartDefaults(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestChartValuesAreMergedLast(t *testing.T) {
 		Size:        ptr.To[int32](3),
 		ChartValues: &apiextensionsv1.JSON{Raw: []byte(`{"size": 4, "podDisruptionBudget": {"maxUnavailable": 2}, "server": {"debug": true}}`)},
 	}}
-	vals, err := ToChartValues(nc)
+	vals, err := ToChartValues(nc, chartDefaults(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ type ChartValues struct {
 	Image         Image       `json:"image"`
 	ServerVersion string      `json:"serverVersion"`
 	Server        Server      `json:"server"`
+	Ports         Ports       `json:"ports,omitzero"`
 	Routes        Routes      `json:"routes"`
 	TLS           TLS         `json:"tls"`
 	Gateway       Gateway     `json:"gateway"`
@@ -26,8 +27,76 @@ type ChartValues struct {
 	Reloader      Sidecar     `json:"reloader"`
 	Metrics       Sidecar     `json:"metrics"`
 	JetStream     JetStream   `json:"jetstream"`
+	Config        Config      `json:"config,omitzero"`
 	Services      Services    `json:"services"`
 	Pod           Pod         `json:"pod"`
+	// PodDisruptionBudget is the chart's budget for voluntary evictions.
+	PodDisruptionBudget PodDisruptionBudget `json:"podDisruptionBudget,omitzero"`
+	// Generated is what Go derives from everything above (nats.conf, its
+	// hash, what the server version supports) for the chart to place. It is
+	// never taken from a user.
+	Generated Generated `json:"generated,omitzero"`
+}
+
+// Ports are the container ports of the NATS server and its exporter.
+type Ports struct {
+	Client     int `json:"client"`
+	Cluster    int `json:"cluster"`
+	Monitoring int `json:"monitoring"`
+	Metrics    int `json:"metrics"`
+}
+
+// Config holds helm-style nats.conf overrides, as the official NATS chart's
+// config.merge: merged over the operator's config, owned keys excepted.
+type Config struct {
+	Merge map[string]any `json:"merge"`
+}
+
+// PodDisruptionBudget bounds voluntary evictions.
+type PodDisruptionBudget struct {
+	Enabled        bool `json:"enabled"`
+	MaxUnavailable int  `json:"maxUnavailable"`
+}
+
+// Generated is derived in Go for the templates, which only place it.
+type Generated struct {
+	// NatsConf is the complete nats.conf.
+	NatsConf string `json:"natsConf"`
+	// ConfigHash changes when nats.conf changes in a way that needs a
+	// restart (routes left out: a scale must not restart the servers).
+	ConfigHash string `json:"configHash"`
+	// Server is what the server version supports.
+	Server Capabilities `json:"server"`
+	// Routes is the route list for the ROUTES variable, in nats.conf
+	// syntax, when route credentials come from the auth Secret.
+	Routes string `json:"routes"`
+	// WatchedFiles are the files the reloader watches besides nats.conf.
+	WatchedFiles []string `json:"watchedFiles"`
+	// Paths are where the pod mounts what nats.conf refers to.
+	Paths Paths `json:"paths"`
+	// AuthKeys are the keys of the operator's auth Secret the pod reads.
+	AuthKeys AuthKeys `json:"authKeys"`
+}
+
+// Paths in the NATS container, one definition for nats.conf and the pod.
+type Paths struct {
+	ConfigDir      string `json:"configDir"`
+	ConfigFile     string `json:"configFile"`
+	AuthDir        string `json:"authDir"`
+	AdvertiseDir   string `json:"advertiseDir"`
+	OperatorJWTDir string `json:"operatorJWTDir"`
+	PidFile        string `json:"pidFile"`
+	DataDir        string `json:"dataDir"`
+	// ClientAdvertiseFile and GatewayAdvertiseFile are what the bootconfig
+	// init container writes.
+	ClientAdvertiseFile  string `json:"clientAdvertiseFile"`
+	GatewayAdvertiseFile string `json:"gatewayAdvertiseFile"`
+}
+
+// AuthKeys name the route credentials in the auth Secret.
+type AuthKeys struct {
+	RouteUser     string `json:"routeUser"`
+	RoutePassword string `json:"routePassword"`
 }
 
 // Image is the NATS server image.
@@ -43,6 +112,7 @@ type Server struct {
 	NoAdvertise             bool   `json:"noAdvertise"`
 	ServerName              bool   `json:"serverName"`
 	LameDuckDurationSeconds int64  `json:"lameDuckDurationSeconds"`
+	ConnectRetries          int    `json:"connectRetries,omitzero"`
 	Debug                   bool   `json:"debug"`
 	Trace                   bool   `json:"trace"`
 	Logtime                 bool   `json:"logtime"`
@@ -73,6 +143,7 @@ type TLS struct {
 // defaults (nats-operator's file names).
 type TLSBlock struct {
 	Secret           string   `json:"secret"`
+	Dir              string   `json:"dir,omitempty"`
 	CA               string   `json:"ca,omitempty"`
 	Cert             string   `json:"cert,omitempty"`
 	Key              string   `json:"key,omitempty"`
@@ -153,6 +224,15 @@ type Sidecar struct {
 	Image      string                      `json:"image"`
 	PullPolicy corev1.PullPolicy           `json:"pullPolicy,omitempty"`
 	Resources  corev1.ResourceRequirements `json:"resources"`
+	// ServiceMonitor is the exporter's Prometheus Operator ServiceMonitor.
+	ServiceMonitor *ServiceMonitor `json:"serviceMonitor,omitempty"`
+}
+
+// ServiceMonitor is the Prometheus Operator scrape configuration.
+type ServiceMonitor struct {
+	Enabled  bool              `json:"enabled"`
+	Labels   map[string]string `json:"labels"`
+	Interval string            `json:"interval"`
 }
 
 // JetStream is persistence.
@@ -199,6 +279,10 @@ type Pod struct {
 	Env            []corev1.EnvVar             `json:"env"`
 	VolumeMounts   []corev1.VolumeMount        `json:"volumeMounts"`
 	ClientHostPort bool                        `json:"clientHostPort"`
+	// SecurityContext and ContainerSecurityContext default to what Pod
+	// Security "restricted" asks for (values.yaml).
+	SecurityContext          *corev1.PodSecurityContext `json:"securityContext,omitempty"`
+	ContainerSecurityContext *corev1.SecurityContext    `json:"containerSecurityContext,omitempty"`
 	// Template is the user's pod template as a plain map, so that the chart
 	// sees only the fields the user set.
 	Template map[string]any `json:"template"`

@@ -4,55 +4,55 @@ as YAML. Lists (env, ports, mounts) are merged with the template's container
 in nats-cluster.podTemplate.
 */}}
 {{- define "nats-cluster.natsContainer" -}}
-{{- $gen := include "nats-cluster.gen" . | fromYaml -}}
-{{- $ldmPid := "/var/run/nats/nats.pid" -}}
+{{- $gen := .Values.generated.server -}}
+{{- $paths := .Values.generated.paths -}}
 {{- $v := .Values -}}
 {{- $scheme := ternary "HTTPS" "HTTP" $v.tls.https -}}
 name: nats
-image: {{ include "nats-cluster.image" . }}
-imagePullPolicy: {{ .Values.image.pullPolicy }}
+image: {{ include "nats-cluster.image" . | quote }}
+imagePullPolicy: {{ .Values.image.pullPolicy | quote }}
 command:
-  - {{ $gen.binary }}
+  - {{ $gen.binary | quote }}
   - -c
-  - /etc/nats-config/nats.conf
+  - {{ $paths.configFile | quote }}
   - -P
-  - {{ $ldmPid }}
+  - {{ $paths.pidFile | quote }}
   - --cluster_advertise
-  - $(POD_NAME).{{ include "nats-cluster.mgmtName" . }}.$(POD_NAMESPACE).svc
+  - {{ printf "$(POD_NAME).%s.$(POD_NAMESPACE).svc" (include "nats-cluster.mgmtName" .) | quote }}
   - --connect_retries
-  - {{ .Values.server.connectRetries | quote }}
+  - {{ int .Values.server.connectRetries | quote }}
   {{- if .Values.server.noAdvertise }}
   - --no_advertise
   {{- end }}
 ports:
   - name: client
-    containerPort: {{ .Values.ports.client }}
+    containerPort: {{ int .Values.ports.client }}
     {{- if .Values.pod.clientHostPort }}
-    hostPort: {{ .Values.ports.client }}
+    hostPort: {{ int .Values.ports.client }}
     {{- end }}
   - name: cluster
-    containerPort: {{ .Values.ports.cluster }}
+    containerPort: {{ int .Values.ports.cluster }}
   - name: monitoring
-    containerPort: {{ .Values.ports.monitoring }}
+    containerPort: {{ int .Values.ports.monitoring }}
   {{- if $v.gateway.enabled }}
   - name: gateway
-    containerPort: {{ $v.gateway.port }}
+    containerPort: {{ int $v.gateway.port }}
     {{- if $v.gateway.hostPort }}
-    hostPort: {{ $v.gateway.port }}
+    hostPort: {{ int $v.gateway.port }}
     {{- end }}
   {{- end }}
   {{- if $v.leafnodes.enabled }}
   - name: leafnodes
-    containerPort: {{ $v.leafnodes.port }}
+    containerPort: {{ int $v.leafnodes.port }}
     {{- if $v.leafnodes.hostPort }}
-    hostPort: {{ $v.leafnodes.port }}
+    hostPort: {{ int $v.leafnodes.port }}
     {{- end }}
   {{- end }}
   {{- if $v.websocket.enabled }}
   - name: websocket
-    containerPort: {{ $v.websocket.port }}
+    containerPort: {{ int $v.websocket.port }}
     {{- if $v.websocket.hostPort }}
-    hostPort: {{ $v.websocket.port }}
+    hostPort: {{ int $v.websocket.port }}
     {{- end }}
   {{- end }}
 env:
@@ -64,30 +64,30 @@ env:
     value: $(POD_NAME)
   {{- if and $v.auth.cluster $v.auth.secretName }}
   - name: ROUTE_USER
-    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName }}, key: route-user}}
+    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName | quote }}, key: {{ $v.generated.authKeys.routeUser | quote }}}}
   - name: ROUTE_PASSWORD
-    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName }}, key: route-password}}
+    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName | quote }}, key: {{ $v.generated.authKeys.routePassword | quote }}}}
   {{- /* A NATS variable holding the route list; the kubelet expands the credentials. */}}
   - name: ROUTES
-    value: {{ include "nats-cluster.routes" . | fromYamlArray | toJson | quote }}
+    value: {{ $v.generated.routes | quote }}
   {{- end }}
 volumeMounts:
   - name: config
-    mountPath: /etc/nats-config
+    mountPath: {{ $paths.configDir | quote }}
   - name: pid
-    mountPath: /var/run/nats
+    mountPath: {{ dir $paths.pidFile | quote }}
   {{- range include "nats-cluster.secretVolumes" . | fromYamlArray }}
-  - name: {{ .name }}
-    mountPath: {{ .path }}
+  - name: {{ .name | quote }}
+    mountPath: {{ .path | quote }}
     readOnly: true
   {{- end }}
   {{- if $v.advertise.externalIP }}
   - name: advertiseconfig
-    mountPath: /etc/nats-config/advertise
+    mountPath: {{ $paths.advertiseDir | quote }}
   {{- end }}
   {{- if and $v.jetstream.enabled $v.jetstream.file.enabled }}
-  - name: {{ include "nats-cluster.name" . }}-js
-    mountPath: /data
+  - name: {{ printf "%s-js" (include "nats-cluster.name" .) | quote }}
+    mountPath: {{ $paths.dataDir | quote }}
   {{- end }}
 {{- if $gen.lameDuck }}
 lifecycle:
@@ -95,7 +95,7 @@ lifecycle:
     exec:
       # Lame-duck mode: stop accepting clients and hand them to the other
       # servers; the grace period leaves room for it to finish.
-      command: [{{ $gen.binary | quote }}, "--signal", "ldm={{ $ldmPid }}"]
+      command: [{{ $gen.binary | quote }}, "--signal", {{ printf "ldm=%s" $paths.pidFile | quote }}]
 {{- end }}
 {{- if $gen.healthz }}
 startupProbe:
@@ -158,7 +158,6 @@ are kept, and the operator's labels cannot be overridden. Unlike
 nats-operator, template.metadata is honored.
 */}}
 {{- define "nats-cluster.podTemplate" -}}
-{{- $gen := include "nats-cluster.gen" . | fromYaml -}}
 {{- $tpl := deepCopy (.Values.pod.template | default dict) -}}
 {{- $meta := get $tpl "metadata" | default dict -}}
 {{- $spec := get $tpl "spec" | default dict -}}
@@ -217,7 +216,7 @@ nats-operator, template.metadata is honored.
 {{- end -}}
 {{- /* No chart version on pods: an operator upgrade alone must not restart servers. */ -}}
 {{- $labels := merge (omit (include "nats-cluster.labels" . | fromYaml) "helm.sh/chart") (dict "nats_version" (toString .Values.image.tag)) (.Values.pod.labels | default dict) (get $meta "labels" | default dict) -}}
-{{- $ours := dict "nats.io/config-hash" (include "nats-cluster.configHash" .) -}}
+{{- $ours := dict "nats.io/config-hash" .Values.generated.configHash -}}
 {{- if .Values.metrics.enabled -}}
 {{- $_ := set $ours "prometheus.io/scrape" "true" -}}
 {{- $_ := set $ours "prometheus.io/port" (toString .Values.ports.metrics) -}}
@@ -240,17 +239,17 @@ Input: dict ctx, mounts (the NATS container's mounts, which it shares).
 {{- define "nats-cluster.reloaderContainer" -}}
 {{- $v := .ctx.Values -}}
 name: reloader
-image: {{ $v.reloader.image }}
-imagePullPolicy: {{ $v.reloader.pullPolicy }}
+image: {{ $v.reloader.image | quote }}
+imagePullPolicy: {{ $v.reloader.pullPolicy | quote }}
 command:
   - nats-server-config-reloader
   - -pid
-  - /var/run/nats/nats.pid
+  - {{ $v.generated.paths.pidFile | quote }}
   - -config
-  - /etc/nats-config/nats.conf
-  {{- range include "nats-cluster.watchedFiles" .ctx | fromYamlArray }}
+  - {{ $v.generated.paths.configFile | quote }}
+  {{- range $v.generated.watchedFiles }}
   - -config
-  - {{ . }}
+  - {{ . | quote }}
   {{- end }}
 volumeMounts:
   {{- toYaml .mounts | nindent 2 }}
@@ -269,10 +268,10 @@ monitoring port with the scheme the server serves.
 {{- define "nats-cluster.metricsContainer" -}}
 {{- $v := .Values -}}
 name: metrics
-image: {{ $v.metrics.image }}
-imagePullPolicy: {{ $v.metrics.pullPolicy }}
+image: {{ $v.metrics.image | quote }}
+imagePullPolicy: {{ $v.metrics.pullPolicy | quote }}
 args:
-  - -port={{ $v.ports.metrics }}
+  - {{ printf "-port=%d" (int $v.ports.metrics) | quote }}
   - -connz
   - -routez
   - -subz
@@ -288,10 +287,10 @@ args:
   {{- if $v.gateway.enabled }}
   - -gatewayz
   {{- end }}
-  - {{ printf "%s://localhost:%v/" (ternary "https" "http" $v.tls.https) $v.ports.monitoring }}
+  - {{ printf "%s://localhost:%d/" (ternary "https" "http" $v.tls.https) (int $v.ports.monitoring) | quote }}
 ports:
   - name: metrics
-    containerPort: {{ $v.ports.metrics }}
+    containerPort: {{ int $v.ports.metrics }}
 {{- with $v.metrics.resources }}
 resources:
   {{- toYaml . | nindent 2 }}
@@ -308,8 +307,8 @@ pod's service account (template.spec.serviceAccountName) needs "get nodes".
 {{- define "nats-cluster.bootconfigContainer" -}}
 {{- $v := .Values -}}
 name: bootconfig
-image: {{ $v.advertise.image }}
-imagePullPolicy: {{ $v.advertise.pullPolicy }}
+image: {{ $v.advertise.image | quote }}
+imagePullPolicy: {{ $v.advertise.pullPolicy | quote }}
 command:
   {{- if $v.advertise.legacy }}
   - nats-pod-bootconfig
@@ -318,15 +317,15 @@ command:
   - bootconfig
   {{- end }}
   - -f
-  - /etc/nats-config/advertise/client_advertise.conf
+  - {{ $v.generated.paths.clientAdvertiseFile | quote }}
   - -gf
-  - /etc/nats-config/advertise/gateway_advertise.conf
+  - {{ $v.generated.paths.gatewayAdvertiseFile | quote }}
 env:
   - name: KUBERNETES_NODE_NAME
     valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
 volumeMounts:
   - name: advertiseconfig
-    mountPath: /etc/nats-config/advertise
+    mountPath: {{ $v.generated.paths.advertiseDir | quote }}
 securityContext:
   {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
 {{- end }}
