@@ -55,7 +55,7 @@ func TestNoStringFieldIsTemplateText(t *testing.T) {
 		t.Fatal(err)
 	}
 	bases := map[string]string{
-		"everything": filepath.Join("testdata", "everything.yaml"),
+		"everything":  filepath.Join("testdata", "everything.yaml"),
 		"clientsFile": filepath.Join("testdata", "clientsfile.yaml"),
 	}
 	for baseName, file := range bases {

@@ -51,7 +51,7 @@ func (v *ChartValues) Validate() error {
 	for key, n := range map[string]int64{
 		"server.maxConnections": v.Server.MaxConnections, "server.maxPayload": v.Server.MaxPayload,
 		"server.maxPending": v.Server.MaxPending, "server.maxSubscriptions": v.Server.MaxSubscriptions,
-		"server.maxControlLine": v.Server.MaxControlLine,
+		"server.maxControlLine":     v.Server.MaxControlLine,
 		"jetstream.memory.maxBytes": v.JetStream.Memory.MaxBytes, "jetstream.file.maxBytes": v.JetStream.File.MaxBytes,
 	} {
 		check(between(key, n, 0, 1<<53))
