@@ -266,7 +266,7 @@ func fieldPaths(v any, at string) []string {
 
 var (
 	includeLine = regexp.MustCompile(`(?m)^\s*include\s+"[^"]*"\s*$`)
-	variableRef = regexp.MustCompile(`:\s\$([A-Z_][A-Z0-9_]*)\s*$`)
+	variableRef = regexp.MustCompile(`[:=]\s*\$([A-Z_][A-Z0-9_]*)`)
 )
 
 // confPaths parses nats.conf with the server's parser, includes left out
