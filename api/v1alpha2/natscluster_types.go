@@ -24,9 +24,15 @@ const (
 // form a full mesh, a client Service, a headless management Service, the
 // server configuration and a PodDisruptionBudget.
 //
+// The name is a DNS-1035 label of at most 52 characters: it is the Helm
+// release name (at most 53), the StatefulSet's and the Services' name, and
+// the StatefulSet's controller-revision-hash label <name>-<hash of up to 10
+// characters> must stay a 63-character label value.
+//
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=nats,categories=all;nats
+// +kubebuilder:validation:XValidation:rule=`size(self.metadata.name) <= 52 && self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$')`,message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label short enough for the Helm release, the Services and the StatefulSet's revision label): choose another name for the NatsCluster"
 // +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.spec.size`,description="Desired number of NATS servers"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,description="Ready servers out of desired"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,description="NATS server version"
@@ -62,7 +68,10 @@ type NatsClusterList struct {
 type ClusterSpec struct {
 	// Size is the number of NATS servers (StatefulSet replicas). Servers are
 	// named <name>-0 … <name>-<size-1>.
+	// At most 100: every server routes to every other one, so the mesh grows
+	// with the square of the size.
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
 	// +kubebuilder:default=3
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Size",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:podCount"}
 	// +optional
@@ -75,11 +84,14 @@ type ClusterSpec struct {
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Version",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:text"}
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
 	Version string `json:"version,omitempty"`
 
 	// ServerImage is the image repository of the NATS server; the image is
 	// serverImage:version. Default "nats".
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._/:@-]*$`
 	ServerImage string `json:"serverImage,omitempty"`
 
 	// NatsConfig holds extra server options written into nats.conf.
@@ -115,6 +127,7 @@ type ClusterSpec struct {
 	// derived from it. NATS refuses values below 30.
 	// +kubebuilder:validation:Minimum=30
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	LameDuckDurationSeconds *int64 `json:"lameDuckDurationSeconds,omitempty"`
 
 	// NoAdvertise stops servers from advertising their client URLs to
@@ -135,6 +148,7 @@ type ClusterSpec struct {
 
 	// ExtraRoutes are routes to servers outside this cluster.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	ExtraRoutes []*ExtraRoute `json:"extraRoutes,omitempty"`
 
 	// GatewayConfig enables the gateway (super-cluster) listener.
@@ -191,12 +205,14 @@ type JetStreamConfig struct {
 	// Domain is the JetStream domain.
 	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
 	Domain string `json:"domain,omitempty"`
 }
 
 // JetStreamMemory configures the memory store.
 type JetStreamMemory struct {
 	// MaxSize is max_memory_store, e.g. 1Gi.
+	// +kubebuilder:validation:XValidation:rule=`type(self) == int ? (self >= 1 && self <= 9007199254740991) : self.matches(r'^[1-9][0-9]{0,5}(\.[0-9]{1,3})?([kMGT]|[KMGT]i)?$')`,message="jetstream.memory.maxSize must be a whole number of bytes from 1 to 2^53-1, or at most 6 digits with an optional fraction of up to 3 digits and a unit k, M, G, T, Ki, Mi, Gi or Ti, e.g. 10Gi"
 	MaxSize resource.Quantity `json:"maxSize"`
 }
 
@@ -214,10 +230,13 @@ type JetStreamFile struct {
 	// nominal size, and JetStream must hit its own limit before the disk is
 	// full. Changing it later needs a StatefulSet recreation.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule=`type(self) == int ? (self >= 1 && self <= 9007199254740991) : self.matches(r'^[1-9][0-9]{0,5}(\.[0-9]{1,3})?([kMGT]|[KMGT]i)?$')`,message="jetstream.file.size must be a whole number of bytes from 1 to 2^53-1, or at most 6 digits with an optional fraction of up to 3 digits and a unit k, M, G, T, Ki, Mi, Gi or Ti, e.g. 10Gi"
 	Size *resource.Quantity `json:"size,omitempty"`
 	// StorageClassName of the PersistentVolumeClaims; empty uses the
 	// cluster's default class.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	StorageClassName string `json:"storageClassName,omitempty"`
 }
 
@@ -234,32 +253,39 @@ type ServerConfig struct {
 	// "10s". The snake_case JSON name is kept from nats-operator.
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	WriteDeadline string `json:"write_deadline,omitempty"`
 	// WriteDeadlineCamel is an alias of write_deadline: nats-operator's own
 	// example used this spelling, which it silently ignored. Here it works;
 	// write_deadline wins when both are set.
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
 	WriteDeadlineCamel string `json:"writeDeadline,omitempty"`
 	// MaxConnections is the maximum number of client connections per server.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=2147483647
 	MaxConnections int64 `json:"maxConnections,omitempty"`
 	// MaxPayload is the maximum message payload in bytes.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=2147483647
 	MaxPayload int64 `json:"maxPayload,omitempty"`
 	// MaxPending is the maximum bytes buffered for a client connection.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=1099511627776
 	MaxPending int64 `json:"maxPending,omitempty"`
 	// MaxSubscriptions is the maximum number of subscriptions per connection.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=2147483647
 	MaxSubscriptions int64 `json:"maxSubscriptions,omitempty"`
 	// MaxControlLine is the maximum length of a protocol line in bytes.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=2147483647
 	MaxControlLine int64 `json:"maxControlLine,omitempty"`
 	// DisableLogtime turns off timestamps in the server log.
 	// +optional
@@ -274,106 +300,147 @@ type TLSConfig struct {
 	// ServerSecret holds the client TLS certificate, mounted at
 	// /etc/nats-server-tls-certs.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	ServerSecret string `json:"serverSecret,omitempty"`
 	// ServerSecretCAFileName is the key of the CA bundle for client TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	ServerSecretCAFileName string `json:"serverSecretCAFileName,omitempty"`
 	// ServerSecretKeyFileName is the key of the private key for client TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	ServerSecretKeyFileName string `json:"serverSecretKeyFileName,omitempty"`
 	// ServerSecretCertFileName is the key of the certificate for client TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	ServerSecretCertFileName string `json:"serverSecretCertFileName,omitempty"`
 
 	// RoutesSecret holds the route TLS certificate, mounted at
 	// /etc/nats-routes-tls-certs. Its SANs must cover *.<name>-mgmt.<ns>.svc.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	RoutesSecret string `json:"routesSecret,omitempty"`
 	// RoutesSecretCAFileName is the key of the CA bundle for route TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	RoutesSecretCAFileName string `json:"routesSecretCAFileName,omitempty"`
 	// RoutesSecretKeyFileName is the key of the private key for route TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="route-key.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	RoutesSecretKeyFileName string `json:"routesSecretKeyFileName,omitempty"`
 	// RoutesSecretCertFileName is the key of the certificate for route TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="route.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	RoutesSecretCertFileName string `json:"routesSecretCertFileName,omitempty"`
 
 	// GatewaySecret holds the gateway TLS certificate, mounted at
 	// /etc/nats-gateways-tls-certs. Requires gatewayConfig.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	GatewaySecret string `json:"gatewaySecret,omitempty"`
 	// GatewaySecretCAFileName is the key of the CA bundle for gateway TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	GatewaySecretCAFileName string `json:"gatewaySecretCAFileName,omitempty"`
 	// GatewaySecretKeyFileName is the key of the private key for gateway TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	GatewaySecretKeyFileName string `json:"gatewaySecretKeyFileName,omitempty"`
 	// GatewaySecretCertFileName is the key of the certificate for gateway TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	GatewaySecretCertFileName string `json:"gatewaySecretCertFileName,omitempty"`
 
 	// LeafnodeSecret holds the leafnode TLS certificate, mounted at
 	// /etc/nats-leafnodes-tls-certs. Requires leafnodeConfig.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	LeafnodeSecret string `json:"leafnodeSecret,omitempty"`
 	// LeafnodeSecretCAFileName is the key of the CA bundle for leafnode TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	LeafnodeSecretCAFileName string `json:"leafnodeSecretCAFileName,omitempty"`
 	// LeafnodeSecretKeyFileName is the key of the private key for leafnode TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	LeafnodeSecretKeyFileName string `json:"leafnodeSecretKeyFileName,omitempty"`
 	// LeafnodeSecretCertFileName is the key of the certificate for leafnode TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	LeafnodeSecretCertFileName string `json:"leafnodeSecretCertFileName,omitempty"`
 
 	// WebsocketSecret holds the websocket TLS certificate, mounted at
 	// /etc/nats-websocket-tls-certs. Requires websocketConfig.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	WebsocketSecret string `json:"websocketSecret,omitempty"`
 	// WebsocketSecretCAFileName is the key of the CA bundle for websocket TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="ca.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	WebsocketSecretCAFileName string `json:"websocketSecretCAFileName,omitempty"`
 	// WebsocketSecretKeyFileName is the key of the private key for websocket TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server-key.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	WebsocketSecretKeyFileName string `json:"websocketSecretKeyFileName,omitempty"`
 	// WebsocketSecretCertFileName is the key of the certificate for websocket TLS in the Secret, or an
 	// absolute path inside the pod.
 	// +kubebuilder:default="server.pem"
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^([-._a-zA-Z0-9]+|/[-._a-zA-Z0-9/+@=,:~]+)$`
 	WebsocketSecretCertFileName string `json:"websocketSecretCertFileName,omitempty"`
 
 	// WebsocketTLSTimeout is the websocket TLS handshake timeout in seconds.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	WebsocketTLSTimeout float64 `json:"websocketTLSTimeout,omitempty"`
 
 	// EnableHTTPS serves monitoring over HTTPS on 8222 with the client
@@ -384,18 +451,22 @@ type TLSConfig struct {
 	// ClientsTLSTimeout is the client TLS handshake timeout in seconds.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	ClientsTLSTimeout float64 `json:"clientsTLSTimeout,omitempty"`
 	// RoutesTLSTimeout is the route TLS handshake timeout in seconds.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	RoutesTLSTimeout float64 `json:"routesTLSTimeout,omitempty"`
 	// GatewaysTLSTimeout is the gateway TLS handshake timeout in seconds.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	GatewaysTLSTimeout float64 `json:"gatewaysTLSTimeout,omitempty"`
 	// LeafnodesTLSTimeout is the leafnode TLS handshake timeout in seconds.
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	LeafnodesTLSTimeout float64 `json:"leafnodesTLSTimeout,omitempty"`
 
 	// Verify requires client certificates (mutual TLS for clients).
@@ -403,9 +474,15 @@ type TLSConfig struct {
 	Verify bool `json:"verify,omitempty"`
 	// CipherSuites restricts the client TLS cipher suites.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=64
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9_]+$`
 	CipherSuites []string `json:"cipherSuites,omitempty"`
 	// CurvePreferences orders the client TLS curves.
 	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=64
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z0-9_]+$`
 	CurvePreferences []string `json:"curvePreferences,omitempty"`
 }
 
@@ -414,12 +491,21 @@ type PodPolicy struct {
 	// Labels are added to the pods. Labels the operator sets (app,
 	// nats_cluster, nats_version, app.kubernetes.io/*) cannot be overridden.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r'^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches(r'^[^/]{1,253}/')))`,message="label keys must be qualified names: an optional DNS subdomain prefix of at most 253 characters and a '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, size(self[k]) <= 63)`,message="label values must be at most 63 characters"
 	Labels map[string]string `json:"labels,omitempty"`
 	// Annotations are added to the pods.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r'^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches(r'^[^/]{1,253}/')))`,message="annotation keys must be qualified names: an optional DNS subdomain prefix of at most 253 characters and a '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, size(self[k]) <= 4096)`,message="annotation values must be at most 4096 characters"
 	Annotations map[string]string `json:"annotations,omitempty"`
 	// NodeSelector replaces the pod's node selector.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r'^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches(r'^[^/]{1,253}/')))`,message="label keys must be qualified names: an optional DNS subdomain prefix of at most 253 characters and a '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, size(self[k]) <= 63)`,message="label values must be at most 63 characters"
 	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 	// AntiAffinity requires NATS pods of this cluster to run on different
 	// nodes.
@@ -427,12 +513,15 @@ type PodPolicy struct {
 	AntiAffinity bool `json:"antiAffinity,omitempty"`
 	// Resources of the NATS container.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="(!has(self.limits) || size(self.limits) <= 16) && (!has(self.requests) || size(self.requests) <= 16) && (!has(self.claims) || size(self.claims) <= 16)",message="resources may name at most 16 limits, 16 requests and 16 claims"
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 	// Tolerations replace the pod's tolerations.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
 	// NatsEnv is appended to the NATS container's environment.
 	// +optional
+	// +kubebuilder:validation:MaxItems=128
 	NatsEnv []corev1.EnvVar `json:"natsEnv,omitempty"`
 
 	// EnableConfigReload adds the config reloader sidecar, which signals the
@@ -441,15 +530,21 @@ type PodPolicy struct {
 	EnableConfigReload bool `json:"enableConfigReload,omitempty"`
 	// ReloaderImage is the reloader image repository.
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._/:@-]*$`
 	ReloaderImage string `json:"reloaderImage,omitempty"`
 	// ReloaderImageTag is the reloader image tag.
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`
 	ReloaderImageTag string `json:"reloaderImageTag,omitempty"`
 	// ReloaderImagePullPolicy is the reloader image pull policy.
 	// +optional
+	// +kubebuilder:validation:Enum=Always;Never;IfNotPresent
 	ReloaderImagePullPolicy corev1.PullPolicy `json:"reloaderImagePullPolicy,omitempty"`
 	// ReloaderResources are the reloader container's resources.
 	// +optional
+	// +kubebuilder:validation:XValidation:rule="(!has(self.limits) || size(self.limits) <= 16) && (!has(self.requests) || size(self.requests) <= 16) && (!has(self.claims) || size(self.claims) <= 16)",message="resources may name at most 16 limits, 16 requests and 16 claims"
 	ReloaderResources corev1.ResourceRequirements `json:"reloaderResources,omitempty"`
 
 	// EnableMetrics adds the Prometheus exporter sidecar on port 7777.
@@ -457,12 +552,17 @@ type PodPolicy struct {
 	EnableMetrics bool `json:"enableMetrics,omitempty"`
 	// MetricsImage is the exporter image repository.
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._/:@-]*$`
 	MetricsImage string `json:"metricsImage,omitempty"`
 	// MetricsImageTag is the exporter image tag.
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`
 	MetricsImageTag string `json:"metricsImageTag,omitempty"`
 	// MetricsImagePullPolicy is the exporter image pull policy.
 	// +optional
+	// +kubebuilder:validation:Enum=Always;Never;IfNotPresent
 	MetricsImagePullPolicy corev1.PullPolicy `json:"metricsImagePullPolicy,omitempty"`
 
 	// EnableClientsHostPort exposes the client port 4222 as a host port.
@@ -484,14 +584,19 @@ type PodPolicy struct {
 	AdvertiseExternalIP bool `json:"advertiseExternalIP,omitempty"`
 	// BootConfigImage is the boot-config init container image repository.
 	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][A-Za-z0-9._/:@-]*$`
 	BootConfigImage string `json:"bootconfigImage,omitempty"`
 	// BootConfigImageTag is the boot-config init container image tag.
 	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`
 	BootConfigImageTag string `json:"bootconfigImageTag,omitempty"`
 
 	// VolumeMounts are appended to the NATS container (and the reloader); the
 	// volumes come from template.spec.volumes.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
 }
 
@@ -504,14 +609,20 @@ type AuthConfig struct {
 	// ClientsAuthSecret names a Secret holding the client authorization
 	// block as JSON.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	ClientsAuthSecret string `json:"clientsAuthSecret,omitempty"`
 	// ClientsAuthFile is a path, relative to /etc/nats-config, of a file
 	// holding the client authorization block.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9/+@=,:~]+$`
+	// +kubebuilder:validation:XValidation:rule=`!self.matches(r'(^|/)\.\.(/|$)')`,message="auth.clientsAuthFile must not contain a '..' path segment: name a file under /etc/nats-config"
 	ClientsAuthFile string `json:"clientsAuthFile,omitempty"`
 	// ClientsAuthTimeout overrides the client authorization timeout (seconds).
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	ClientsAuthTimeout int `json:"clientsAuthTimeout,omitempty"`
 	// TLSVerifyAndMap maps client certificates to users. Requires
 	// tls.serverSecret.
@@ -520,18 +631,24 @@ type AuthConfig struct {
 	// ClusterAuthSecret names a Secret holding the route authorization
 	// (username and password) as JSON.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	ClusterAuthSecret string `json:"clusterAuthSecret,omitempty"`
 	// ClusterAuthTimeout overrides the route authorization timeout (seconds).
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	ClusterAuthTimeout int `json:"clusterAuthTimeout,omitempty"`
 	// GatewayAuthSecret names a Secret holding the gateway authorization as
 	// JSON.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	GatewayAuthSecret string `json:"gatewayAuthSecret,omitempty"`
 	// GatewayAuthTimeout overrides the gateway authorization timeout (seconds).
 	// +kubebuilder:validation:Minimum=0
 	// +optional
+	// +kubebuilder:validation:Maximum=3600
 	GatewayAuthTimeout int `json:"gatewayAuthTimeout,omitempty"`
 	// ServiceAccountTokenExpirationSeconds is the lifetime requested for the
 	// ServiceAccount tokens of enableServiceAccounts (default 3600). The
@@ -540,6 +657,7 @@ type AuthConfig struct {
 	// that matches how often the applications may reconnect.
 	// +kubebuilder:validation:Minimum=600
 	// +optional
+	// +kubebuilder:validation:Maximum=4294967296
 	ServiceAccountTokenExpirationSeconds *int64 `json:"serviceAccountTokenExpirationSeconds,omitempty"`
 }
 
@@ -548,16 +666,23 @@ type ExtraRoute struct {
 	// Cluster names another NatsCluster in the same namespace; the route is
 	// nats://<cluster>-mgmt:6222.
 	// +optional
+	// +kubebuilder:validation:MaxLength=52
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
 	Cluster string `json:"cluster,omitempty"`
 	// Route is a route URL used verbatim, e.g. nats://host:6222.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9+.-]*://[^\s"<>{}|\\^]+$`
 	Route string `json:"route,omitempty"`
 }
 
 // GatewayConfig configures the gateway listener.
 type GatewayConfig struct {
-	// Name of this cluster in the super-cluster.
+	// Name of this cluster in the super-cluster: letters, digits, '_', '.'
+	// and '-'.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.-]+$`
 	Name string `json:"name"`
 	// Port is the gateway port (JSON name hostPort, as in nats-operator); it
 	// is also exposed as a host port unless pod.disableGatewaysHostPort.
@@ -570,16 +695,21 @@ type GatewayConfig struct {
 	RejectUnknown bool `json:"rejectUnknown,omitempty"`
 	// Gateways are the remote clusters.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	Gateways []*RemoteGatewayOpts `json:"gateways,omitempty"`
 }
 
 // RemoteGatewayOpts is a remote gateway.
 type RemoteGatewayOpts struct {
-	// Name of the remote cluster.
+	// Name of the remote cluster: letters, digits, '_', '.' and '-'.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_.-]+$`
 	Name string `json:"name"`
 	// URL of the remote gateway.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9+.-]*://[^\s"<>{}|\\^]+$`
 	URL string `json:"url"`
 }
 
@@ -592,6 +722,7 @@ type LeafNodeConfig struct {
 	Port int `json:"hostPort,omitempty"`
 	// Remotes are the leafnode connections this cluster solicits.
 	// +optional
+	// +kubebuilder:validation:MaxItems=64
 	Remotes []*RemoteLeafnodeOpts `json:"remotes,omitempty"`
 }
 
@@ -599,12 +730,19 @@ type LeafNodeConfig struct {
 type RemoteLeafnodeOpts struct {
 	// URL of the remote.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[A-Za-z][A-Za-z0-9+.-]*://[^\s"<>{}|\\^]+$`
 	URL string `json:"url,omitempty"`
 	// URLs of the remote, tried in turn.
 	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=1024
+	// +kubebuilder:validation:items:Pattern=`^[A-Za-z][A-Za-z0-9+.-]*://[^\s"<>{}|\\^]+$`
 	URLs []string `json:"urls,omitempty"`
 	// Credentials is the path of a credentials file inside the pod.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9/+@=,:~]+$`
 	Credentials string `json:"credentials,omitempty"`
 }
 
@@ -613,12 +751,18 @@ type OperatorConfig struct {
 	// Secret holds the operator JWT under the key op.jwt; it is mounted at
 	// /etc/nats-operator.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Secret string `json:"secret"`
 	// SystemAccount is the public key of the system account.
 	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
 	SystemAccount string `json:"systemAccount,omitempty"`
 	// Resolver is the account resolver, e.g. URL(http://nats-account-server:9090/jwt/v1/accounts/).
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^(MEMORY|URL\([^\s"<>{}|\\^()]+\))$`
 	Resolver string `json:"resolver,omitempty"`
 }
 
@@ -630,6 +774,8 @@ type WebsocketConfig struct {
 	Port int `json:"port"`
 	// HandshakeTimeout, e.g. "2s".
 	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h)$`
 	HandshakeTimeout string `json:"handshakeTimeout,omitempty"`
 	// Compression enables websocket compression.
 	// +optional
@@ -640,9 +786,15 @@ type WebsocketConfig struct {
 type ServicePolicy struct {
 	// Labels added to the Service.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r'^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches(r'^[^/]{1,253}/')))`,message="label keys must be qualified names: an optional DNS subdomain prefix of at most 253 characters and a '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, size(self[k]) <= 63)`,message="label values must be at most 63 characters"
 	Labels map[string]string `json:"labels,omitempty"`
 	// Annotations added to the Service.
 	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches(r'^([A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$') && (!k.contains('/') || k.matches(r'^[^/]{1,253}/')))`,message="annotation keys must be qualified names: an optional DNS subdomain prefix of at most 253 characters and a '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, size(self[k]) <= 4096)`,message="annotation values must be at most 4096 characters"
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
@@ -656,6 +808,7 @@ type ClusterStatus struct {
 	// +listMapKey=type
 	// +operator-sdk:csv:customresourcedefinitions:type=status,displayName="Conditions",xDescriptors={"urn:alm:descriptor:io.kubernetes.conditions"}
 	// +optional
+	// +kubebuilder:validation:MaxItems=32
 	Conditions []Condition `json:"conditions,omitempty"`
 
 	// DeployedRelease is the Helm release that is deployed.
@@ -668,15 +821,18 @@ type ClusterStatus struct {
 // reason.
 type Condition struct {
 	// Type of the condition, e.g. Deployed or Ready.
+	// +kubebuilder:validation:MaxLength=316
 	Type string `json:"type"`
 	// Status is True, False or Unknown.
 	// +kubebuilder:validation:Enum=True;False;Unknown
 	Status metav1.ConditionStatus `json:"status"`
 	// Reason is a CamelCase word for the last transition.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1024
 	Reason string `json:"reason,omitempty"`
 	// Message is a human-readable explanation.
 	// +optional
+	// +kubebuilder:validation:MaxLength=32768
 	Message string `json:"message,omitempty"`
 	// LastTransitionTime is when the status last changed.
 	// +optional
@@ -686,11 +842,13 @@ type Condition struct {
 // DeployedRelease names the deployed Helm release.
 type DeployedRelease struct {
 	// Name of the release.
+	// +kubebuilder:validation:MaxLength=53
 	// +optional
 	Name string `json:"name,omitempty"`
 	// Manifest is the rendered manifest of the release. It never contains
 	// secret material: the chart only references Secrets by name.
 	// +optional
+	// +kubebuilder:validation:MaxLength=1572864
 	Manifest string `json:"manifest,omitempty"`
 }
 

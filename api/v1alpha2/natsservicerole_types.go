@@ -12,9 +12,12 @@ const ClusterLabel = "nats_cluster"
 // the NatsCluster named by its nats_cluster label. The user's password is a
 // ServiceAccount token issued through the TokenRequest API and stored in the
 // Secret <role>-<cluster>-bound-token, in the ServiceAccount's namespace.
+// The name is at most 63 characters: it is also a label value on the token
+// Secrets.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it names the ServiceAccount and is a label value on its token Secrets; choose a shorter name for the NatsServiceRole"
 // +kubebuilder:resource:categories=nats
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.metadata.labels.nats_cluster`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
@@ -50,13 +53,19 @@ type ServiceRoleSpec struct {
 type Permissions struct {
 	// Publish subjects the user may publish to (allow list); wildcards * and
 	// > are allowed. Empty: every subject not denied.
+	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=512
+	// +kubebuilder:validation:items:Pattern=`^[^\s]+$`
 	// +optional
 	Publish []string `json:"publish,omitempty"`
 	// Subscribe subjects the user may subscribe to (allow list); wildcards *
 	// and > are allowed, and "<subject> <queue>" limits a queue group.
 	// Empty: every subject not denied.
+	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=512
+	// +kubebuilder:validation:items:Pattern=`^[^\s]+( [^\s]+)?$`
 	// +optional
 	Subscribe []string `json:"subscribe,omitempty"`
 	// Deny lists subjects refused even when an allow entry matches them
@@ -72,11 +81,17 @@ type Permissions struct {
 // DenyPermissions lists subjects a user may not publish or subscribe to.
 type DenyPermissions struct {
 	// Publish subjects the user may not publish to.
+	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=512
+	// +kubebuilder:validation:items:Pattern=`^[^\s]+$`
 	// +optional
 	Publish []string `json:"publish,omitempty"`
 	// Subscribe subjects the user may not subscribe to.
+	// +kubebuilder:validation:MaxItems=256
 	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=512
+	// +kubebuilder:validation:items:Pattern=`^[^\s]+( [^\s]+)?$`
 	// +optional
 	Subscribe []string `json:"subscribe,omitempty"`
 }
@@ -88,6 +103,7 @@ type ServiceRoleStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	// +optional
+	// +kubebuilder:validation:MaxItems=32
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 

@@ -20,6 +20,7 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
@@ -94,15 +95,17 @@ func (s *Schema) Admit(ctx context.Context, obj map[string]any) error {
 	return nil
 }
 
-// normalize turns obj into plain JSON types (float64/int64, not int) in
-// place, as the API server sees it, so that callers may build objects in Go.
+// normalize turns obj into the JSON types the API server decodes (int64
+// for whole numbers, float64 otherwise, never int) in place, so that callers
+// may build objects in Go and the CEL rules of int-or-string fields see an
+// int where the API server sees one.
 func normalize(obj map[string]any) error {
 	raw, err := json.Marshal(obj)
 	if err != nil {
 		return err
 	}
 	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := utiljson.Unmarshal(raw, &out); err != nil {
 		return err
 	}
 	clear(obj)
