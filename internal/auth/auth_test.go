@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 )
 
 func TestSecretKey(t *testing.T) {
@@ -372,7 +373,7 @@ func TestQuoteReadsBackVerbatim(t *testing.T) {
 		`plain`, `with "quotes" and \backslash\`, "tab\tnewline\ncr\r", `$HOME ${X} $(Y)`,
 		"ünïcødé ☃", "ctl\x01\x1f\x7f", "not utf8 \xff\xfe", `include "x"`, "}{][#//",
 	} {
-		body := "users: [{user: \"u\", password: " + Quote(s) + "}]\n"
+		body := "users: [{user: \"u\", password: " + natsconf.Quote(s) + "}]\n"
 		o := natsOptions(t, ClientsBlock, body)
 		if got := o.Users[0].Password; got != s {
 			t.Errorf("Quote(%q) reads back as %q", s, got)

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 )
 
 // kv is one key of a NATS config map; obj keeps the keys in the order the
@@ -132,7 +133,7 @@ func writeValue(b *strings.Builder, v any, indent string) {
 	inner := indent + "  "
 	switch v := v.(type) {
 	case string:
-		b.WriteString(Quote(v))
+		b.WriteString(natsconf.Quote(v))
 	case bool:
 		b.WriteString(strconv.FormatBool(v))
 	case int:
@@ -145,7 +146,7 @@ func writeValue(b *strings.Builder, v any, indent string) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(Quote(s))
+			b.WriteString(natsconf.Quote(s))
 		}
 		b.WriteByte(']')
 	case obj:
@@ -167,38 +168,4 @@ func writeValue(b *strings.Builder, v any, indent string) {
 	default:
 		panic(fmt.Sprintf("auth: no NATS encoding for %T", v))
 	}
-}
-
-// Quote writes s as a double-quoted NATS config string that reads back as
-// exactly s. The NATS lexer knows only the escapes \t \n \r \" \\ and \xHH
-// (not JSON's \uXXXX), so other control characters and bytes that are not
-// UTF-8 are written as \xHH. Quoted strings are never expanded as $VARIABLE
-// references.
-func Quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
-		i += size
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 )
 
 // Block says which block a fragment is the body of.
@@ -64,7 +66,7 @@ func Redact(msg string, secrets ...string) string {
 	sort.Slice(s, func(i, j int) bool { return len(s[i]) > len(s[j]) })
 	for _, v := range s {
 		msg = strings.ReplaceAll(msg, v, "[redacted]")
-		if q := Quote(v); q != `"`+v+`"` {
+		if q := natsconf.Quote(v); q != `"`+v+`"` {
 			msg = strings.ReplaceAll(msg, q[1:len(q)-1], "[redacted]")
 		}
 	}
