@@ -28,50 +28,84 @@ type Env map[string]*string
 // Included files are provided empty, because their content (credentials)
 // is written by the operator's controllers and validated there.
 func Validate(conf string, env Env) error {
+	_, err := loadOptions(conf, env)
+	return err
+}
+
+// loadOptions is Validate that also returns the options the server would
+// run with. With the includes empty, every user, account or token in them
+// came from conf's own text.
+func loadOptions(conf string, env Env) (*server.Options, error) {
 	dir, err := os.MkdirTemp("", "nats-conf-check-")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
 	path := filepath.Join(dir, "nats.conf")
 	withFiles, err := stubFiles(dir, withVariables(conf, env))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := os.WriteFile(path, []byte(withFiles), 0o600); err != nil {
-		return err
+		return nil, err
 	}
-	if err := stubIncludes(dir, conf); err != nil {
-		return err
+	if err := stubIncludes(dir, conf, nil); err != nil {
+		return nil, err
 	}
 	o := &server.Options{}
 	if err := o.ProcessConfigFile(path); err != nil {
 		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), filepath.Join(dir, "files"), "")
 		msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
-		return fmt.Errorf("nats.conf does not load in nats-server: %s", msg)
+		return nil, fmt.Errorf("nats.conf does not load in nats-server: %s", msg)
 	}
-	return nil
+	return o, nil
 }
 
 var includeDirective = regexp.MustCompile(`(?m)^\s*include\s+"?([^"\s;]+)"?`)
 
-// stubIncludes creates an empty file for every include, relative to the
-// config's directory as nats-server resolves them.
-func stubIncludes(dir, conf string) error {
-	for _, m := range includeDirective.FindAllStringSubmatch(conf, -1) {
-		rel := filepath.Clean(m[1])
-		if filepath.IsAbs(rel) || strings.HasPrefix(rel, "..") {
-			return fmt.Errorf("nats.conf includes %q: includes must stay inside /etc/nats-config", m[1])
-		}
+// stubIncludes creates a file for every include, relative to the config's
+// directory as nats-server resolves them: empty, or with content(path) when
+// content is not nil.
+func stubIncludes(dir, conf string, content func(rel string) string) error {
+	rels, err := includes(conf)
+	if err != nil {
+		return err
+	}
+	for _, rel := range rels {
 		p := filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 			return err
 		}
-		if err := os.WriteFile(p, nil, 0o600); err != nil {
+		var body []byte
+		if content != nil {
+			body = []byte(content(rel))
+		}
+		if err := os.WriteFile(p, body, 0o600); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// includes lists the files conf includes, cleaned, in order of appearance
+// and without repeats. An include outside /etc/nats-config is an error.
+func includes(conf string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range includeDirective.FindAllStringSubmatch(conf, -1) {
+		rel := filepath.ToSlash(filepath.Clean(m[1]))
+		if filepath.IsAbs(rel) || strings.HasPrefix(rel, "..") {
+			return nil, fmt.Errorf("nats.conf includes %q: includes must stay inside /etc/nats-config", m[1])
+		}
+		if rel == "." || rel == ConfigKey {
+			return nil, fmt.Errorf("nats.conf includes %q, which is nats.conf itself or its directory: remove the include", m[1])
+		}
+		if !seen[rel] {
+			seen[rel] = true
+			out = append(out, rel)
+		}
+	}
+	return out, nil
 }
 
 // withVariables defines the referenced environment variables as config

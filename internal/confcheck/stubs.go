@@ -21,7 +21,9 @@ import (
 // fileKeys are the config keys whose value is a file nats-server opens while
 // loading the config. Their files live in Secrets in the pod, so the check
 // redirects them to stand-ins of the right kind.
-var fileKeys = regexp.MustCompile(`"(cert_file|key_file|ca_file|operator)": "(/[^"]+)"`)
+// Both the JSON form ("key": "path") and the nats.conf form (key: "path")
+// are recognized.
+var fileKeys = regexp.MustCompile(`("?\b(cert_file|key_file|ca_file|operator)"?\s*[:=]\s*)"(/[^"]+)"`)
 
 // stubFiles rewrites the absolute file paths of conf into dir and writes a
 // stand-in for each: a certificate, a key or an operator JWT. Only the path
@@ -34,7 +36,7 @@ func stubFiles(dir, conf string) (string, error) {
 	var werr error
 	out := fileKeys.ReplaceAllStringFunc(conf, func(m string) string {
 		sub := fileKeys.FindStringSubmatch(m)
-		key, path := sub[1], sub[2]
+		prefix, key, path := sub[1], sub[2], sub[3]
 		target := filepath.Join(dir, "files", filepath.FromSlash(path))
 		content := map[string][]byte{"cert_file": st.cert, "ca_file": st.cert, "key_file": st.key, "operator": st.operatorJWT}[key]
 		if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
@@ -42,7 +44,7 @@ func stubFiles(dir, conf string) (string, error) {
 		} else if err := os.WriteFile(target, content, 0o600); err != nil {
 			werr = err
 		}
-		return `"` + key + `": "` + filepath.ToSlash(target) + `"`
+		return prefix + `"` + filepath.ToSlash(target) + `"`
 	})
 	return out, werr
 }

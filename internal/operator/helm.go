@@ -93,7 +93,7 @@ func newActionClientGetter(mgr ctrl.Manager) (helmclient.ActionClientGetter, err
 		return nil, fmt.Errorf("helm action config: %w", err)
 	}
 	return helmclient.NewActionClientGetter(acg,
-		helmclient.AppendPostRenderers(confcheck.Provider),
+		helmclient.AppendPostRenderers(confcheck.NewProvider(mgr.GetEventRecorderFor("nats-operator"), confcheck.Guard{})),
 		helmclient.AppendInstallOptions(func(i *action.Install) error {
 			i.Labels = releaseLabels
 			return nil
