@@ -22,6 +22,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 	"github.com/nats-operator/nats-operator/internal/controller"
 	"github.com/nats-operator/nats-operator/internal/operator"
 	"github.com/nats-operator/nats-operator/internal/resource"
@@ -172,7 +173,7 @@ func hasUsers(users ...string) func(*corev1.Secret) error {
 	return func(s *corev1.Secret) error {
 		conf := string(s.Data[auth.KeyClients])
 		for _, u := range users {
-			if !strings.Contains(conf, "user: "+auth.Quote(u)+"\n") {
+			if !strings.Contains(conf, "user: "+natsconf.Quote(u)+"\n") {
 				return fmt.Errorf("clients.conf has no user %q", u)
 			}
 		}

@@ -17,6 +17,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 	"github.com/nats-operator/nats-operator/internal/resource"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
@@ -50,7 +51,7 @@ func TestServiceAccountUsersAndStaticUsersTogether(t *testing.T) {
 	tokenSecret := tokenOf(t, ns, "nats-user")
 	token := string(tokenSecret.Data[resource.TokenKey])
 	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
-		if !strings.Contains(string(s.Data[auth.KeyClients]), auth.Quote(token)) {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), natsconf.Quote(token)) {
 			return errors.New("clients.conf does not hold the issued token yet")
 		}
 		return hasUsers("static", "nats-user")(s)

@@ -14,6 +14,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 	"github.com/nats-operator/nats-operator/internal/resource"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
@@ -23,10 +24,10 @@ import (
 func holdsToken(token, old string) func(*corev1.Secret) error {
 	return func(s *corev1.Secret) error {
 		conf := string(s.Data[auth.KeyClients])
-		if !strings.Contains(conf, auth.Quote(token)) {
+		if !strings.Contains(conf, natsconf.Quote(token)) {
 			return errors.New("clients.conf does not hold the current token")
 		}
-		if old != "" && strings.Contains(conf, auth.Quote(old)) {
+		if old != "" && strings.Contains(conf, natsconf.Quote(old)) {
 			return errors.New("clients.conf still holds the old token")
 		}
 		return nil
