@@ -22,8 +22,8 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
-	"github.com/nats-operator/nats-operator/internal/natsconf"
 	"github.com/nats-operator/nats-operator/internal/controller"
+	"github.com/nats-operator/nats-operator/internal/natsconf"
 	"github.com/nats-operator/nats-operator/internal/operator"
 	"github.com/nats-operator/nats-operator/internal/resource"
 	"github.com/nats-operator/nats-operator/internal/testutil"
