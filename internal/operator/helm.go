@@ -33,8 +33,10 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
 	if err != nil {
 		return err
 	}
+	recorder := mgr.GetEventRecorderFor("nats-operator")
+	statusClient := helmStatusClient{Client: mgr.GetClient(), reader: mgr.GetAPIReader(), recorder: recorder}
 	for _, w := range ws {
-		r, err := reconciler.New(helmOptions(w, getter)...)
+		r, err := reconciler.New(append(helmOptions(w, getter), reconciler.WithClient(statusClient))...)
 		if err != nil {
 			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
 		}
