@@ -34,6 +34,7 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
 		return err
 	}
 	recorder := mgr.GetEventRecorderFor("nats-operator")
+	getter = newResilientActionClientGetter(getter, recorder)
 	statusClient := helmStatusClient{Client: mgr.GetClient(), reader: mgr.GetAPIReader(), recorder: recorder}
 	for _, w := range ws {
 		r, err := reconciler.New(append(helmOptions(w, getter), reconciler.WithClient(statusClient))...)
@@ -80,8 +81,12 @@ func helmOptions(w watches.Watch, getter helmclient.ActionClientGetter) []reconc
 }
 
 // pausedBySpec pauses the Helm reconciler while spec.paused is true, the
-// field nats-operator users already set.
+// field nats-operator users already set. Deletion is never paused: a paused
+// reconciler would keep the uninstall finalizer, and the NatsCluster, forever.
 func pausedBySpec(_ context.Context, obj *unstructured.Unstructured) (bool, error) {
+	if obj.GetDeletionTimestamp() != nil {
+		return false, nil
+	}
 	paused, _, err := unstructured.NestedBool(obj.Object, "spec", "paused")
 	return paused, err
 }
