@@ -30,7 +30,11 @@ import (
 var cp *testutil.ControlPlane
 
 // No shared operator: each test runs and kills its own processes.
-func TestMain(m *testing.M) { os.Exit(testutil.RunIntegration(m, &cp, nil)) }
+func TestMain(m *testing.M) {
+	code := testutil.RunIntegration(m, &cp, nil)
+	removeOperatorBinary()
+	os.Exit(code)
+}
 
 const (
 	clusterName = "crash"

@@ -19,6 +19,7 @@ import (
 
 var (
 	buildOnce sync.Once
+	buildDir  string
 	binary    string
 	buildErr  error
 )
@@ -28,12 +29,12 @@ var (
 func operatorBinary(t *testing.T) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "nats-operator-crash-")
-		if err != nil {
+		var err error
+		if buildDir, err = os.MkdirTemp("", "nats-operator-crash-"); err != nil {
 			buildErr = err
 			return
 		}
-		binary = filepath.Join(dir, "nats-operator")
+		binary = filepath.Join(buildDir, "nats-operator")
 		cmd := exec.Command("go", "build", "-o", binary, ".")
 		cmd.Dir = testutil.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -44,6 +45,13 @@ func operatorBinary(t *testing.T) string {
 		t.Fatal(buildErr)
 	}
 	return binary
+}
+
+// removeOperatorBinary removes what operatorBinary built.
+func removeOperatorBinary() {
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
 }
 
 // writeKubeconfig writes a kubeconfig for cfg, the envtest administrator.
