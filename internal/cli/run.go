@@ -14,6 +14,10 @@ import (
 	"github.com/nats-operator/nats-operator/internal/operator"
 )
 
+// AllowOwnedConfigOverridesEnv turns the --allow-owned-config-overrides
+// default on where flags are hard to reach (an OLM Subscription's env).
+const AllowOwnedConfigOverridesEnv = "NATS_OPERATOR_ALLOW_OWNED_CONFIG_OVERRIDES"
+
 // Run runs the operator against the cluster of the current kubeconfig or
 // in-cluster config, until ctx ends.
 func Run(ctx context.Context, args []string) error {
@@ -26,6 +30,8 @@ func Run(ctx context.Context, args []string) error {
 	leaderID := fs.String("leader-election-id", "nats-operator.nats.io", "name of the leader-election Lease")
 	leaderNS := fs.String("leader-election-namespace", "", "namespace of the Lease when running outside the cluster")
 	featureGates := fs.String("feature-gates", "", "nats-operator compatible gates, e.g. ClusterScoped=true (all namespaces)")
+	allowOwned := fs.Bool("allow-owned-config-overrides", os.Getenv(AllowOwnedConfigOverridesEnv) == "true",
+		"let config.merge and spec.chartValues set the nats.conf keys the operator owns (auth, listeners); see docs/security.md (env "+AllowOwnedConfigOverridesEnv+")")
 	bindLogFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -54,7 +60,7 @@ func Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := operator.Setup(mgr, ws); err != nil {
+	if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: *allowOwned}); err != nil {
 		return err
 	}
 	return mgr.Start(ctx)

@@ -74,7 +74,7 @@ func startOperator(t *testing.T, oc operatorConfig) *offsetClock {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := operator.SetupHelm(mgr, ws); err != nil {
+		if err := operator.SetupHelm(mgr, ws, operator.Policy{}); err != nil {
 			t.Fatal(err)
 		}
 	}

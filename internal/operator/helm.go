@@ -26,10 +26,18 @@ const MaxReleaseHistory = 2
 // cache sees our releases and no other chart's.
 var releaseLabels = map[string]string{natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue}
 
+// Policy is what an administrator decides for every NatsCluster.
+type Policy struct {
+	// AllowOwnedConfigOverrides lets config.merge and spec.chartValues set
+	// the nats.conf keys and values the operator owns (listeners, auth):
+	// the --allow-owned-config-overrides flag, docs/security.md.
+	AllowOwnedConfigOverrides bool
+}
+
 // SetupHelm adds one Helm reconciler per watches.yaml entry, honoring every
 // field of the entry.
-func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
-	getter, err := newActionClientGetter(mgr)
+func SetupHelm(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error {
+	getter, err := newActionClientGetter(mgr, policy)
 	if err != nil {
 		return err
 	}
@@ -37,7 +45,7 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
 	getter = newResilientActionClientGetter(getter, recorder)
 	statusClient := helmStatusClient{Client: mgr.GetClient(), reader: mgr.GetAPIReader(), recorder: recorder}
 	for _, w := range ws {
-		r, err := reconciler.New(append(helmOptions(w, getter), reconciler.WithClient(statusClient))...)
+		r, err := reconciler.New(append(helmOptions(w, getter, policy), reconciler.WithClient(statusClient))...)
 		if err != nil {
 			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
 		}
@@ -48,7 +56,7 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch) error {
 	return nil
 }
 
-func helmOptions(w watches.Watch, getter helmclient.ActionClientGetter) []reconciler.Option {
+func helmOptions(w watches.Watch, getter helmclient.ActionClientGetter, policy Policy) []reconciler.Option {
 	opts := []reconciler.Option{
 		reconciler.WithChart(*w.Chart),
 		reconciler.WithGroupVersionKind(w.GroupVersionKind),
@@ -73,7 +81,7 @@ func helmOptions(w watches.Watch, getter helmclient.ActionClientGetter) []reconc
 		opts = append(opts,
 			// The typed API is in the scheme for the Go controllers.
 			reconciler.SkipPrimaryGVKSchemeRegistration(true),
-			reconciler.WithValueTranslator(values.Translator{}),
+			reconciler.WithValueTranslator(values.Translator{Defaults: w.Chart.Values, AllowOwnedConfig: policy.AllowOwnedConfigOverrides}),
 			reconciler.WithPauseReconcileHandler(pausedBySpec),
 		)
 	}
@@ -94,13 +102,13 @@ func pausedBySpec(_ context.Context, obj *unstructured.Unstructured) (bool, erro
 // newActionClientGetter builds Helm action clients that validate nats.conf
 // before anything is applied, label release Secrets for the cache, and roll
 // back without --force so immutable fields never lead to delete-and-recreate.
-func newActionClientGetter(mgr ctrl.Manager) (helmclient.ActionClientGetter, error) {
+func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionClientGetter, error) {
 	acg, err := helmclient.NewActionConfigGetter(mgr.GetConfig(), mgr.GetRESTMapper())
 	if err != nil {
 		return nil, fmt.Errorf("helm action config: %w", err)
 	}
 	return helmclient.NewActionClientGetter(acg,
-		helmclient.AppendPostRenderers(confcheck.NewProvider(mgr.GetEventRecorderFor("nats-operator"), confcheck.Guard{})),
+		helmclient.AppendPostRenderers(confcheck.NewProvider(mgr.GetEventRecorderFor("nats-operator"), confcheck.Guard{AllowOwnedConfigOverrides: policy.AllowOwnedConfigOverrides})),
 		helmclient.AppendInstallOptions(func(i *action.Install) error {
 			i.Labels = releaseLabels
 			return nil

@@ -12,7 +12,12 @@ import (
 // Setup registers every controller of the operator on mgr: the Helm
 // reconcilers from watches.yaml and the Go controllers.
 func Setup(mgr ctrl.Manager, ws []watches.Watch) error {
-	if err := SetupHelm(mgr, ws); err != nil {
+	return SetupWithPolicy(mgr, ws, Policy{})
+}
+
+// SetupWithPolicy is Setup with an administrator's policy.
+func SetupWithPolicy(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error {
+	if err := SetupHelm(mgr, ws, policy); err != nil {
 		return err
 	}
 	if err := (&controller.ClusterReadyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {

@@ -48,7 +48,7 @@ func TestLoadWatchesHonoursEveryField(t *testing.T) {
 	if w.OverrideValues["chartValues.pod.labels.team"] != "messaging" || w.OverrideValues["chartValues.podDisruptionBudget.maxUnavailable"] != "2" {
 		t.Errorf("overrides not expanded: %v", w.OverrideValues)
 	}
-	opts := helmOptions(w, nil)
+	opts := helmOptions(w, nil, Policy{})
 	if len(opts) < 12 {
 		t.Errorf("%d reconciler options; every watch field must become one", len(opts))
 	}
