@@ -32,7 +32,7 @@ const (
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=nats,categories=all;nats
-// +kubebuilder:validation:XValidation:rule=`size(self.metadata.name) <= 52 && self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$')`,message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label short enough for the Helm release, the Services and the StatefulSet's revision label): choose another name for the NatsCluster"
+// +kubebuilder:validation:XValidation:rule=`oldSelf.hasValue() || (size(self.metadata.name) <= 52 && self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$'))`,optionalOldSelf=true,message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label short enough for the Helm release, the Services and the StatefulSet's revision label): choose another name for the NatsCluster"
 // +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.spec.size`,description="Desired number of NATS servers"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,description="Ready servers out of desired"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,description="NATS server version"

@@ -75,9 +75,9 @@ func TestRefusedChangesLeaveTheReleaseRunning(t *testing.T) {
 		chartValues string
 		want        string
 	}{
-		{"override of the wrong type", `{"size": "three"}`, "at '/size': got string, want integer"},
-		{"misspelled override", `{"pod": {"lables": {"a": "b"}}}`, "additional properties 'lables' not allowed"},
-		{"unparsable nats.conf", `{"config": {"merge": {"max_payload": "<< {{ >>"}}}`, "Parse error on line"},
+		{"override of the wrong type", `{"size": "three"}`, "ChartValues.size of type int32"},
+		{"misspelled override", `{"pod": {"lables": {"a": "b"}}}`, `unknown field "lables"`},
+		{"unparsable nats.conf", `{"config": {"merge": {"max_payload": "<< {{ >>"}}}`, "config.merge.max_payload: \"<< {{ >>\": << >> holds one size"},
 		{"key nats-server does not know", `{"config": {"merge": {"max_payloads": 1024}}}`, `unknown field "max_payloads"`},
 	}
 	for _, tt := range tests {
