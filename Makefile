@@ -217,3 +217,33 @@ undeploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the operator from the current cl
 .PHONY: undeploy-cluster-scoped
 undeploy-cluster-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove a cluster-scoped operator, its ClusterRoles and bindings included.
 	$(KUSTOMIZE) build config/cluster-scoped | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+
+##@ End-to-end
+
+# A single-node Kubernetes cluster on this machine (hack/e2e): needs root and
+# Debian (it installs containerd, runc and the CNI plugins). Builds are cached
+# in ~/.cache/nats-operator-e2e; README "End-to-end tests" lists what the node
+# changes and how it is undone.
+
+.PHONY: e2e
+e2e: ## Run test/e2e on a real node with the operator deployed by make deploy; tears the node down and restores the machine.
+	IMG=$(IMG) hack/e2e/run.sh
+
+.PHONY: e2e-up
+e2e-up: ## Start the e2e node and deploy the operator into it (real NATS pods to look at); make e2e-down stops it.
+	IMG=$(IMG) hack/e2e/run.sh up
+
+.PHONY: e2e-down
+e2e-down: ## Stop the e2e node and restore the machine (processes, mounts, bridge, iptables, sysctls).
+	hack/e2e/node.sh down
+
+##@ Hostile input
+
+# The generated corpus of hostile and invalid NatsClusters (test/hostile),
+# applied to a real kube-apiserver with the operator running. `make test`
+# applies a deterministic sample of it; this applies all of it (HOSTILE_FULL).
+
+.PHONY: hostile
+hostile: ## Apply the whole hostile NatsCluster corpus to envtest with the operator running, and check what it made.
+	assets="$$(hack/testbins/install.sh)"; \
+	HOSTILE_FULL=1 KUBEBUILDER_ASSETS="$$assets" go test ./test/hostile/ -run TestHostileCorpus -count=1 -timeout 120m -v
