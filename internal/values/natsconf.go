@@ -44,14 +44,8 @@ func (r release) mgmtName() string { return r.name + "-mgmt" }
 // nats.conf, its restart hash, the server's capabilities and the route list.
 func generate(v *ChartValues, r release, allowOwned bool) (Generated, error) {
 	caps := CapabilitiesOf(v.Image.Tag, v.ServerVersion)
-	routes, err := routeList(v, r)
-	if err != nil {
-		return Generated{}, err
-	}
-	conf, cluster, err := configMap(v, r, caps, routes)
-	if err != nil {
-		return Generated{}, err
-	}
+	routes := routeList(v, r)
+	conf, cluster := configMap(v, r, caps, routes)
 	if err := mergeConfig(conf, v.Config.Merge, allowOwned); err != nil {
 		return Generated{}, err
 	}
@@ -94,7 +88,7 @@ const MaxConfigBytes = 512 << 10
 // ignores its own), then routes.extra. With route credentials the userinfo
 // is $(ROUTE_USER):$(ROUTE_PASSWORD), expanded by the kubelet from the auth
 // Secret, so the chart never sees the password.
-func routeList(v *ChartValues, r release) (natsconf.List, error) {
+func routeList(v *ChartValues, r release) natsconf.List {
 	userinfo := ""
 	if v.Auth.Cluster {
 		userinfo = "$(" + EnvRouteUser + "):$(" + EnvRoutePassword + ")@"
@@ -106,7 +100,7 @@ func routeList(v *ChartValues, r release) (natsconf.List, error) {
 	for _, extra := range v.Routes.Extra {
 		routes = append(routes, natsconf.String(extra))
 	}
-	return routes, nil
+	return routes
 }
 
 // Environment variables of the NATS container that nats.conf refers to.
@@ -119,7 +113,7 @@ const (
 
 // configMap is nats.conf as a block, before config.merge; it also returns
 // the cluster block so the caller can leave routes out of the hash.
-func configMap(v *ChartValues, r release, caps Capabilities, routes natsconf.List) (*natsconf.Map, *natsconf.Map, error) {
+func configMap(v *ChartValues, r release, caps Capabilities, routes natsconf.List) (*natsconf.Map, *natsconf.Map) {
 	s := v.Server
 	c := natsconf.NewMap().Set("port", natsconf.Int(v.Ports.Client))
 	if v.TLS.HTTPS {
@@ -199,7 +193,7 @@ func configMap(v *ChartValues, r release, caps Capabilities, routes natsconf.Lis
 	if v.Advertise.ExternalIP {
 		c.Include(ClientAdvertiseFile)
 	}
-	return c, cluster, nil
+	return c, cluster
 }
 
 func clusterBlock(v *ChartValues, r release, caps Capabilities, routes natsconf.List) *natsconf.Map {

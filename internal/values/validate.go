@@ -44,17 +44,17 @@ func (v *ChartValues) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	check(between("size", int64(v.Size), 0, MaxSize))
+	check(atMost("size", int64(v.Size), MaxSize))
 	check(v.validatePorts())
-	check(between("server.lameDuckDurationSeconds", v.Server.LameDuckDurationSeconds, 0, MaxLameDuckSeconds))
-	check(between("server.connectRetries", int64(v.Server.ConnectRetries), 0, MaxConnectRetries))
+	check(atMost("server.lameDuckDurationSeconds", v.Server.LameDuckDurationSeconds, MaxLameDuckSeconds))
+	check(atMost("server.connectRetries", int64(v.Server.ConnectRetries), MaxConnectRetries))
 	for key, n := range map[string]int64{
 		"server.maxConnections": v.Server.MaxConnections, "server.maxPayload": v.Server.MaxPayload,
 		"server.maxPending": v.Server.MaxPending, "server.maxSubscriptions": v.Server.MaxSubscriptions,
 		"server.maxControlLine":     v.Server.MaxControlLine,
 		"jetstream.memory.maxBytes": v.JetStream.Memory.MaxBytes, "jetstream.file.maxBytes": v.JetStream.File.MaxBytes,
 	} {
-		check(between(key, n, 0, 1<<53))
+		check(atMost(key, n, 1<<53))
 	}
 	check(duration("server.writeDeadline", v.Server.WriteDeadline))
 	check(duration("websocket.handshakeTimeout", v.Websocket.HandshakeTimeout))
@@ -64,7 +64,7 @@ func (v *ChartValues) Validate() error {
 	check(v.validateAuth())
 	check(v.validateJetStream())
 	check(v.validatePod())
-	check(between("podDisruptionBudget.maxUnavailable", int64(v.PodDisruptionBudget.MaxUnavailable), 0, maxPodDisruptionSize))
+	check(atMost("podDisruptionBudget.maxUnavailable", int64(v.PodDisruptionBudget.MaxUnavailable), maxPodDisruptionSize))
 	if sm := v.Metrics.ServiceMonitor; sm != nil {
 		check(matches("metrics.serviceMonitor.interval", sm.Interval, prometheusDuration, "a Prometheus duration such as 30s"))
 		check(maxEntries("metrics.serviceMonitor.labels", len(sm.Labels)))
@@ -285,9 +285,10 @@ func duration(key, s string) error {
 	return nil
 }
 
-func between(key string, n, lowest, highest int64) error {
-	if n < lowest || n > highest {
-		return fmt.Errorf("%s: %d is out of range [%d, %d]", key, n, lowest, highest)
+// atMost checks a count or size: from 0 to highest.
+func atMost(key string, n, highest int64) error {
+	if n < 0 || n > highest {
+		return fmt.Errorf("%s: %d is out of range [0, %d]", key, n, highest)
 	}
 	return nil
 }
