@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/objcheck"
 )
 
 // Guard is the post-render check of a NatsCluster's release: what Helm is
@@ -36,40 +37,57 @@ func (g Guard) Check(manifest string, nc *natsv1alpha2.NatsCluster) error {
 		return r.err()
 	}
 	checkObjects(r, objs, nc)
-	cm, sts := g.configAndStatefulSet(r, objs, nc)
-	if cm == nil || sts == nil {
-		return r.err()
+	if len(r.problems) == 0 {
+		// Only the chart's own objects reach the API server's checks, so
+		// their messages never quote an injected object.
+		checkAdmission(r, manifest)
 	}
-	conf, ok := cm.Data[ConfigKey]
-	if !ok {
-		r.add(brokenFix, "ConfigMap %q has no %s key", cm.Name, ConfigKey)
-		return r.err()
-	}
-	nats := natsContainer(sts)
-	if nats == nil {
-		r.add(brokenFix, "StatefulSet %q has no container named %q", sts.Name, natsContainerName)
-		return r.err()
-	}
-	env := envOf(nats)
-	o, err := loadOptions(conf, env)
-	if err != nil {
-		r.add(loadFix, "ConfigMap %q: %v", cm.Name, err)
-		return r.err()
-	}
-	if !g.AllowOwnedConfigOverrides {
-		tree, err := loadTree(conf, env)
-		if err != nil {
-			r.add(loadFix, "ConfigMap %q: %v", cm.Name, err)
-			return r.err()
-		}
-		checkOwnership(r, ownedBy(nc), o, tree, portsOf(nats))
+	if conf, nats := natsServer(r, objs, nc); nats != nil {
+		g.checkConfig(r, conf, nats, nc)
 	}
 	return r.err()
 }
 
-// configAndStatefulSet returns the rendered nats.conf ConfigMap and the
-// StatefulSet, which every release has; their absence is a problem.
-func (Guard) configAndStatefulSet(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.NatsCluster) (*corev1.ConfigMap, *appsv1.StatefulSet) {
+// checkConfig loads nats.conf in nats-server against the NATS container's
+// environment and, unless overrides are allowed, checks what the operator
+// owns in it.
+func (g Guard) checkConfig(r *report, conf string, nats *corev1.Container, nc *natsv1alpha2.NatsCluster) {
+	cmName := nc.Name + "-config"
+	env := envOf(nats)
+	o, err := loadOptions(conf, env)
+	if err != nil {
+		r.add(loadFix, "ConfigMap %q: %v", cmName, err)
+		return
+	}
+	if g.AllowOwnedConfigOverrides {
+		return
+	}
+	tree, err := loadTree(conf, env)
+	if err != nil {
+		r.add(loadFix, "ConfigMap %q: %v", cmName, err)
+		return
+	}
+	checkOwnership(r, ownedBy(nc), o, tree, portsOf(nats))
+}
+
+// checkAdmission applies the API server's own checks to the objects, so a
+// release the guard passes is not refused half-way through by the API
+// server.
+func checkAdmission(r *report, manifest string) {
+	err := objcheck.Manifest(manifest)
+	if err == nil {
+		return
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			r.add(admissionFix, "%s", line)
+		}
+	}
+}
+
+// natsServer returns the rendered nats.conf and the NATS container, which
+// every release has; their absence is a problem.
+func natsServer(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.NatsCluster) (string, *corev1.Container) {
 	cmName, stsName := nc.Name+"-config", nc.Name
 	var cm *corev1.ConfigMap
 	var sts *appsv1.StatefulSet
@@ -79,29 +97,46 @@ func (Guard) configAndStatefulSet(r *report, objs []*unstructured.Unstructured, 
 			cm = &corev1.ConfigMap{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, cm); err != nil {
 				r.add(brokenFix, "ConfigMap %q is not a valid ConfigMap: %v", cmName, err)
-				return nil, nil
+				return "", nil
 			}
 		case gvk == statefulSetGVK && o.GetName() == stsName:
 			sts = &appsv1.StatefulSet{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, sts); err != nil {
 				r.add(brokenFix, "StatefulSet %q is not a valid StatefulSet: %v", stsName, err)
-				return nil, nil
+				return "", nil
 			}
 		}
 	}
-	if cm == nil {
+	var conf string
+	var nats *corev1.Container
+	switch {
+	case cm == nil:
 		r.add(brokenFix, "the manifest has no ConfigMap %q", cmName)
+	case cm.Data[ConfigKey] == "":
+		r.add(brokenFix, "ConfigMap %q has no %s", cmName, ConfigKey)
+	default:
+		conf = cm.Data[ConfigKey]
 	}
-	if sts == nil {
+	switch {
+	case sts == nil:
 		r.add(brokenFix, "the manifest has no StatefulSet %q", stsName)
+	case natsContainer(sts) == nil:
+		r.add(brokenFix, "StatefulSet %q has no container named %q", stsName, natsContainerName)
+	default:
+		nats = natsContainer(sts)
 	}
-	return cm, sts
+	if conf == "" {
+		return "", nil
+	}
+	return conf, nats
 }
 
 // yamlFix and loadFix: the manifest or nats.conf does not even parse.
 const (
 	yamlFix = "A spec value broke the chart's YAML (spec.chartValues, or a field holding a line break or quote): correct that value."
 	loadFix = "Correct the setting nats-server names: it comes from spec.chartValues (config.merge) or a typed field of the NatsCluster."
+	// admissionFix: the API server would refuse an object.
+	admissionFix = "The API server would refuse these objects: correct the NatsCluster field behind the field it names."
 )
 
 // brokenFix is the fix when the manifest lacks what every release has.

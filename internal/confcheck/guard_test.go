@@ -222,6 +222,8 @@ func TestGuardObjectRules(t *testing.T) {
 			nil, []string{"renders at most 1 PodDisruptionBudget", "rendered twice"}},
 		{"no StatefulSet", good[:strings.Index(good, "---\napiVersion: apps/v1")],
 			nil, []string{`no StatefulSet "demo"`}},
+		{"object the API server refuses", strings.Replace(good, "ports: [{name: x, port: 4222}]", "ports: [{name: x, port: 70000}]", 1),
+			nil, []string{`Service "demo" is invalid: [spec.ports[0].port: Invalid value: 70000`, "The API server would refuse these objects"}},
 		{"not YAML", good + "---\n\tkind: [\n",
 			nil, []string{"not valid YAML"}},
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"unicode/utf8"
 
 	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
 	"helm.sh/helm/v3/pkg/kube"
@@ -50,7 +51,7 @@ func (p *postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	}
 	if err := p.guard.Check(in.String(), nc); err != nil {
 		if p.seen.isNew(p.owner.GetUID(), err.Error()) && p.recorder != nil {
-			p.recorder.Event(p.owner, corev1.EventTypeWarning, ReasonRenderRefused, err.Error())
+			p.recorder.Event(p.owner, corev1.EventTypeWarning, ReasonRenderRefused, truncate(err.Error(), maxEventMessage))
 		}
 		return nil, err
 	}
@@ -71,6 +72,23 @@ func asNatsCluster(obj client.Object) (*natsv1alpha2.NatsCluster, error) {
 		return nil, fmt.Errorf("reading NatsCluster %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
 	return &nc, nil
+}
+
+// maxEventMessage bounds the Event's message as events.k8s.io bounds a
+// note; the condition keeps the whole message.
+const maxEventMessage = 1024
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const ellipsis = "…"
+	cut := n - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
 }
 
 // maxRemembered bounds the refusals kept in memory; past it they are

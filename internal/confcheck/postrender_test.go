@@ -54,7 +54,7 @@ func TestPostRendererRefusesWithOneEventPerRefusal(t *testing.T) {
 	if err == nil {
 		t.Fatal("injected Secret accepted")
 	}
-	if got := events(); len(got) != 1 || !strings.HasPrefix(got[0], "Warning RenderRefused ") || !strings.Contains(got[0], err.Error()) {
+	if got := events(); len(got) != 1 || got[0] != "Warning RenderRefused "+err.Error() {
 		t.Fatalf("events = %q, want one Warning RenderRefused with the message", got)
 	}
 	// helm-operator-plugins dry-runs on every reconcile: the same refusal
@@ -74,10 +74,31 @@ func TestPostRendererRefusesWithOneEventPerRefusal(t *testing.T) {
 	if err := run(good); err != nil {
 		t.Fatalf("good manifest refused: %v", err)
 	}
+	if got := events(); len(got) != 0 {
+		t.Errorf("a good render gave events %q", got)
+	}
 	if err := run(bad); err == nil {
 		t.Fatal("injected Secret accepted after a good render")
 	}
 	if got := events(); len(got) != 1 {
 		t.Errorf("a refusal after a good render gave events %q, want one", got)
+	}
+}
+
+func TestEventMessageIsBounded(t *testing.T) {
+	rec := record.NewFakeRecorder(10)
+	pr := NewProvider(rec, Guard{})(nil, nil, owner(t))
+	m := manifest(authConf)
+	for _, n := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"} {
+		m += strings.ReplaceAll(secretDoc, "evil", strings.Repeat(n, 60))
+	}
+	_, err := pr.Run(bytes.NewBufferString(m))
+	if err == nil || len(err.Error()) <= maxEventMessage {
+		t.Fatalf("want a refusal longer than an Event holds, got %v", err)
+	}
+	e := <-rec.Events
+	msg := strings.TrimPrefix(e, "Warning RenderRefused ")
+	if len(msg) > maxEventMessage || !strings.HasPrefix(err.Error(), strings.TrimSuffix(msg, "…")) {
+		t.Errorf("event message (%d bytes) is not the start of the refusal: %q", len(msg), msg)
 	}
 }
