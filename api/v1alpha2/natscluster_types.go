@@ -27,12 +27,17 @@ const (
 // The name is a DNS-1035 label of at most 52 characters: it is the Helm
 // release name (at most 53), the StatefulSet's and the Services' name, and
 // the StatefulSet's controller-revision-hash label <name>-<hash of up to 10
-// characters> must stay a 63-character label value.
+// characters> must stay a 63-character label value. The rule applies when
+// the object has no status, that is on create (the API server drops status
+// there): a NatsCluster stored before the rule, which always has a status
+// once the operator has seen it, can still be updated, reported on and
+// deleted. (optionalOldSelf would say "on create" directly, but needs
+// Kubernetes 1.30.)
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=nats,categories=all;nats
-// +kubebuilder:validation:XValidation:rule=`oldSelf.hasValue() || (size(self.metadata.name) <= 52 && self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$'))`,optionalOldSelf=true,message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label short enough for the Helm release, the Services and the StatefulSet's revision label): choose another name for the NatsCluster"
+// +kubebuilder:validation:XValidation:rule=`has(self.status) || (size(self.metadata.name) <= 52 && self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$'))`,message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label short enough for the Helm release, the Services and the StatefulSet's revision label): choose another name for the NatsCluster"
 // +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.spec.size`,description="Desired number of NATS servers"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,description="Ready servers out of desired"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,description="NATS server version"

@@ -13,11 +13,12 @@ const ClusterLabel = "nats_cluster"
 // ServiceAccount token issued through the TokenRequest API and stored in the
 // Secret <role>-<cluster>-bound-token, in the ServiceAccount's namespace.
 // The name is at most 63 characters: it is also a label value on the token
-// Secrets.
+// Secrets. Like NatsCluster's name rule, it applies to objects without a
+// status, so roles stored before it can still be updated and deleted.
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it names the ServiceAccount and is a label value on its token Secrets; choose a shorter name for the NatsServiceRole"
+// +kubebuilder:validation:XValidation:rule="has(self.status) || size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it names the ServiceAccount and is a label value on its token Secrets; choose a shorter name for the NatsServiceRole"
 // +kubebuilder:resource:categories=nats
 // +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.metadata.labels.nats_cluster`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -55,6 +55,13 @@ func role(name string, spec map[string]any) map[string]any {
 	}
 }
 
+// withStatus adds a status, which the API server drops on create: the name
+// rules still apply.
+func withStatus(obj map[string]any) map[string]any {
+	obj["status"] = map[string]any{"conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}
+	return obj
+}
+
 func withPod(pod map[string]any) map[string]any {
 	return cluster("nats", map[string]any{"pod": pod})
 }
@@ -94,6 +101,7 @@ func boundsCases(t *testing.T) []boundsCase {
 		{"name with a dot", cluster("nats.prod", nil), nameRule},
 		{"name of 52 characters", cluster("a"+strings.Repeat("b", 51), nil), ""},
 		{"name a-1", cluster("a-1", nil), ""},
+		{"name 1abc with a status", withStatus(cluster("1abc", nil)), nameRule},
 		// Integers.
 		{"lame duck of 3601s", cluster("nats", map[string]any{"lameDuckDurationSeconds": 3601}), tooBig + " 3600"},
 		{"websocket port 0", cluster("nats", map[string]any{"websocketConfig": map[string]any{"port": 0}}), "should be greater than or equal to 1"},

@@ -28,10 +28,12 @@ import (
 
 // Schema is one served version of a CRD.
 type Schema struct {
-	GVK        schema.GroupVersionKind
-	structural *structuralschema.Structural
-	validator  validation.SchemaValidator
-	cel        *cel.Validator
+	GVK schema.GroupVersionKind
+	// statusSubresource: the API server drops status on create.
+	statusSubresource bool
+	structural        *structuralschema.Structural
+	validator         validation.SchemaValidator
+	cel               *cel.Validator
 }
 
 // Load reads a CRD manifest and prepares the schema of the given version.
@@ -57,21 +59,26 @@ func Load(crdYAML []byte, version string) (*Schema, error) {
 			return nil, fmt.Errorf("schema of %s: %w", crd.Name, err)
 		}
 		return &Schema{
-			GVK:        schema.GroupVersionKind{Group: crd.Spec.Group, Version: version, Kind: crd.Spec.Names.Kind},
-			structural: structural,
-			validator:  validator,
-			cel:        cel.NewValidator(structural, true, celconfig.PerCallLimit),
+			GVK:               schema.GroupVersionKind{Group: crd.Spec.Group, Version: version, Kind: crd.Spec.Names.Kind},
+			statusSubresource: v.Subresources != nil && v.Subresources.Status != nil,
+			structural:        structural,
+			validator:         validator,
+			cel:               cel.NewValidator(structural, true, celconfig.PerCallLimit),
 		}, nil
 	}
 	return nil, fmt.Errorf("CRD %s has no schema for version %s", crd.Name, version)
 }
 
-// Admit does to obj what the API server does on create: it refuses unknown
-// fields (as kubectl's strict field validation does), applies defaults, and
-// checks the OpenAPI schema and the CEL rules. obj is modified in place.
+// Admit does to obj what the API server does on create: it drops status
+// (with a status subresource), refuses unknown fields (as kubectl's strict
+// field validation does), applies defaults, and checks the OpenAPI schema
+// and the CEL rules. obj is modified in place.
 func (s *Schema) Admit(ctx context.Context, obj map[string]any) error {
 	if err := normalize(obj); err != nil {
 		return fmt.Errorf("%s is not a JSON object: %w", s.GVK.Kind, err)
+	}
+	if s.statusSubresource {
+		delete(obj, "status") // rules may depend on it: has(self.status) means "not a create"
 	}
 	unknown := pruning.PruneWithOptions(deepCopy(obj), s.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
 	if len(unknown) > 0 {
