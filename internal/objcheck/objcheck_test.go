@@ -152,3 +152,24 @@ func readYAML(t *testing.T, path string) map[string]any {
 	}
 	return obj
 }
+
+// TestRenderRefusesWhatTheAPIServerWould: `render` runs Manifest, so a
+// NatsCluster the CRD admits but whose objects the API server would refuse
+// (here through the schemaless pod template) fails there, naming the field.
+func TestRenderRefusesWhatTheAPIServerWould(t *testing.T) {
+	r, err := render.New(repofs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cr := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "nats.io/v1alpha2", "kind": "NatsCluster",
+		"metadata": map[string]any{"name": "nats", "namespace": "default"},
+		"spec": map[string]any{"template": map[string]any{
+			"metadata": map[string]any{"labels": map[string]any{"bad key": "x"}},
+		}},
+	}}
+	_, err = r.Render(context.Background(), cr)
+	if err == nil || !strings.Contains(err.Error(), `StatefulSet.apps "nats" is invalid: spec.template.labels: Invalid value: "bad key"`) {
+		t.Errorf("err = %v, want the API server's refusal of the pod label", err)
+	}
+}

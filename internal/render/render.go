@@ -19,6 +19,7 @@ import (
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/confcheck"
 	"github.com/nats-operator/nats-operator/internal/crdschema"
+	"github.com/nats-operator/nats-operator/internal/objcheck"
 	"github.com/nats-operator/nats-operator/internal/values"
 )
 
@@ -116,8 +117,9 @@ func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (st
 	return r.RenderValues(u.GetName(), u.GetNamespace(), vals)
 }
 
-// RenderValues renders the chart for a release, sorted in install order, and
-// validates the nats.conf in it exactly as the operator's post-renderer does.
+// RenderValues renders the chart for a release, sorted in install order,
+// validates the nats.conf in it exactly as the operator's post-renderer does
+// and applies the API server's checks to the objects.
 func (r *Renderer) RenderValues(name, namespace string, vals chartutil.Values) (string, error) {
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = kubeVersion
@@ -145,6 +147,11 @@ func (r *Renderer) RenderValues(name, namespace string, vals chartutil.Values) (
 		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", m.Name, strings.TrimSpace(m.Content))
 	}
 	if err := confcheck.ValidateManifest(out.String()); err != nil {
+		return "", err
+	}
+	// What the API server would refuse in the objects themselves (names,
+	// labels, ports, sizes), so that render and the cluster agree.
+	if err := objcheck.Manifest(out.String()); err != nil {
 		return "", err
 	}
 	return out.String(), nil
