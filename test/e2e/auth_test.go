@@ -4,8 +4,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +148,84 @@ func waitCredentials(t *testing.T, pods []corev1.Pod, user, password, old string
 		}
 		return nil
 	})
+}
+
+// TestTokenRotationAt80Percent: with the shortest lifetime the API server
+// grants (10 minutes), the operator replaces the token after 80% of it, and
+// every server takes the new one without a restart. It waits about 8
+// minutes, so it runs only with E2E_LONG=1.
+func TestTokenRotationAt80Percent(t *testing.T) {
+	if os.Getenv("E2E_LONG") != "1" {
+		t.Skip("waits 8 minutes for a rotation; set E2E_LONG=1")
+	}
+	t.Parallel()
+	const name, role = "e2e-rotate", "e2e-rotate-app"
+	createObject(t, &corev1.ServiceAccount{ObjectMeta: meta(role)})
+	createObject(t, &unstructured.Unstructured{Object: obj{
+		"apiVersion": "nats.io/v1alpha2", "kind": "NatsServiceRole",
+		"metadata": obj{"name": role, "namespace": env.namespace, "labels": obj{"nats_cluster": name}},
+		"spec":     obj{"permissions": obj{"publish": []any{">"}, "subscribe": []any{">"}}},
+	}})
+	c := createCluster(t, name, obj{
+		"size": 2, "version": env.natsVersion,
+		"pod":  obj{"enableConfigReload": true},
+		"auth": obj{"enableServiceAccounts": true, "serviceAccountTokenExpirationSeconds": int64(600)},
+	})
+	pods := c.waitReady(2, env.natsVersion)
+	secretName := role + "-" + name + "-bound-token"
+	token, user := waitTokenSecret(t, secretName, "")
+	waitCredentials(t, pods, user, token, "not-the-token")
+	before := identities(t, pods)
+
+	var s corev1.Secret
+	if err := kc.Get(context.Background(), client.ObjectKey{Namespace: env.namespace, Name: secretName}, &s); err != nil {
+		t.Fatal(err)
+	}
+	renewAt, err := time.Parse(time.RFC3339, s.Annotations["nats.io/token-renew-at"])
+	if err != nil {
+		t.Fatalf("renew-at annotation: %v", err)
+	}
+	iat, exp := jwtTimes(t, token)
+	if due := iat.Add(exp.Sub(iat) * 8 / 10); renewAt.Sub(due).Abs() > 2*time.Second {
+		t.Errorf("renew at %s, want 80%% of the granted lifetime (%s .. %s): %s", renewAt, iat, exp, due)
+	}
+	var newToken string
+	eventually(t, exp.Sub(iat), "a rotated token", func() error {
+		newToken, _ = waitTokenSecretOnce(secretName)
+		if newToken == "" || newToken == token {
+			return errors.New("not rotated yet")
+		}
+		return nil
+	})
+	if newIat, _ := jwtTimes(t, newToken); newIat.Before(renewAt.Add(-time.Second)) {
+		t.Errorf("the new token was issued at %s, before the renewal was due (%s)", newIat, renewAt)
+	}
+	waitCredentials(t, pods, user, newToken, token)
+	requireSurvived(t, before, c.pods())
+}
+
+// jwtTimes returns the issued-at and expiry of a ServiceAccount token.
+func jwtTimes(t *testing.T, token string) (iat, exp time.Time) {
+	t.Helper()
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		t.Fatalf("token is not a JWT")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("token payload: %v", err)
+	}
+	var claims struct{ Iat, Exp int64 }
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatalf("token claims: %v", err)
+	}
+	return time.Unix(claims.Iat, 0), time.Unix(claims.Exp, 0)
+}
+
+func waitTokenSecretOnce(name string) (token, user string) {
+	var s corev1.Secret
+	if err := kc.Get(context.Background(), client.ObjectKey{Namespace: env.namespace, Name: name}, &s); err != nil {
+		return "", ""
+	}
+	return string(s.Data["token"]), string(s.Data["user"])
 }

@@ -147,6 +147,9 @@ func (c *natsCluster) waitReady(size int, version string) []corev1.Pod {
 			return fmt.Errorf("%d pods", len(list.Items))
 		}
 		for _, p := range list.Items {
+			if err := crashLooping(p); err != nil {
+				return err
+			}
 			if err := podReady(p, st.UpdateRevision, version); err != nil {
 				return fmt.Errorf("pod %s: %w", p.Name, err)
 			}
@@ -158,6 +161,19 @@ func (c *natsCluster) waitReady(size int, version string) []corev1.Pod {
 		return nil
 	})
 	return pods
+}
+
+// maxRestarts: a container restarted this often will not become ready by
+// waiting; the wait ends at once instead of at its timeout.
+const maxRestarts = 3
+
+func crashLooping(p corev1.Pod) error {
+	for _, st := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
+		if st.RestartCount >= maxRestarts {
+			return permanent{fmt.Errorf("pod %s: container %s restarted %d times", p.Name, st.Name, st.RestartCount)}
+		}
+	}
+	return nil
 }
 
 func podReady(p corev1.Pod, revision, version string) error {
@@ -278,8 +294,11 @@ func (c *natsCluster) dump() {
 	}
 }
 
+// permanent is an error that waiting cannot fix.
+type permanent struct{ error }
+
 // eventually retries f every half second until it returns nil, and fails
-// the test with f's last error when timeout passes.
+// the test with f's last error when timeout passes or f's error is permanent.
 func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -287,6 +306,9 @@ func eventually(t *testing.T, timeout time.Duration, what string, f func() error
 		err := f()
 		if err == nil {
 			return
+		}
+		if p := (permanent{}); errors.As(err, &p) {
+			t.Fatalf("%s: %v", what, err)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s: not reached within %s: %v", what, timeout, err)
