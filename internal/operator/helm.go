@@ -99,9 +99,12 @@ func pausedBySpec(_ context.Context, obj *unstructured.Unstructured) (bool, erro
 	return paused, err
 }
 
-// newActionClientGetter builds Helm action clients that validate nats.conf
-// before anything is applied, label release Secrets for the cache, and roll
-// back without --force so immutable fields never lead to delete-and-recreate.
+// newActionClientGetter builds Helm action clients that pass every render
+// through the post-render guard before anything is applied, label release
+// Secrets for the cache, and roll back without --force so immutable fields
+// never lead to delete-and-recreate. Hooks are off in every action: Helm
+// splits hook documents off before post-rendering, so a hook would reach
+// the API server unguarded, and the chart has none.
 func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionClientGetter, error) {
 	acg, err := helmclient.NewActionConfigGetter(mgr.GetConfig(), mgr.GetRESTMapper())
 	if err != nil {
@@ -111,14 +114,25 @@ func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionCl
 		helmclient.AppendPostRenderers(confcheck.NewProvider(mgr.GetEventRecorderFor("nats-operator"), confcheck.Guard{AllowOwnedConfigOverrides: policy.AllowOwnedConfigOverrides})),
 		helmclient.AppendInstallOptions(func(i *action.Install) error {
 			i.Labels = releaseLabels
+			i.DisableHooks = true
 			return nil
 		}),
 		helmclient.AppendUpgradeOptions(func(u *action.Upgrade) error {
 			u.Labels = releaseLabels
+			u.DisableHooks = true
+			return nil
+		}),
+		helmclient.AppendUninstallOptions(func(u *action.Uninstall) error {
+			u.DisableHooks = true
+			return nil
+		}),
+		helmclient.AppendInstallFailureUninstallOptions(func(u *action.Uninstall) error {
+			u.DisableHooks = true
 			return nil
 		}),
 		helmclient.AppendUpgradeFailureRollbackOptions(func(r *action.Rollback) error {
 			r.Force = false
+			r.DisableHooks = true
 			r.Timeout = 5 * time.Minute
 			return nil
 		}),
