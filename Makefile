@@ -104,6 +104,20 @@ test: tools verify-generated vet lint ## CI entry point: regenerate + drift chec
 	assets="$$(hack/testbins/install.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 60m
 
+# Fuzz targets: go test runs each seed corpus in `make test`; this runs the
+# fuzzer itself, FUZZTIME per target (instrumented builds take minutes here).
+FUZZTIME ?= 30s
+FUZZ_TARGETS = internal/natsconf:FuzzString internal/natsconf:FuzzKeyAndLiteral \
+	internal/auth:FuzzParseClients internal/values:FuzzChartValues internal/render:FuzzRender
+
+.PHONY: fuzz
+fuzz: ## Fuzz the nats.conf encoder, the clients-auth parser, the values translation and the render (FUZZTIME each).
+	@for t in $(FUZZ_TARGETS); do \
+		pkg="$${t%%:*}"; name="$${t##*:}"; \
+		echo "fuzz $$name in ./$$pkg for $(FUZZTIME)"; \
+		go test "./$$pkg" -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) || exit 1; \
+	done
+
 .PHONY: unit
 unit: ## Run the fast tests only (-short: no envtest control plane).
 	go test -short ./...
