@@ -14,6 +14,7 @@ import (
 	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -114,7 +115,20 @@ func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (st
 	if err != nil {
 		return "", err
 	}
-	return r.RenderValues(u.GetName(), u.GetNamespace(), vals)
+	manifest, err := r.RenderValues(u.GetName(), u.GetNamespace(), vals)
+	if err != nil {
+		return "", err
+	}
+	// The operator's post-render guard, so that render refuses exactly what
+	// the operator would.
+	var nc natsv1alpha2.NatsCluster
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &nc); err != nil {
+		return "", fmt.Errorf("decoding NatsCluster: %w", err)
+	}
+	if err := (confcheck.Guard{}).Check(manifest, &nc); err != nil {
+		return "", err
+	}
+	return manifest, nil
 }
 
 // RenderValues renders the chart for a release, sorted in install order,
