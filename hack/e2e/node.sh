@@ -4,7 +4,8 @@
 #   node.sh deps    install the Debian packages the node needs (root)
 #   node.sh up      start etcd, kube-apiserver, kube-controller-manager,
 #                   kube-scheduler, containerd, kubelet and CoreDNS, and import
-#                   the images build.sh made; prints the admin kubeconfig
+#                   the images build.sh made; prints the admin kubeconfig.
+#                   Exit code 3: a node is already there (left alone)
 #   node.sh down    stop everything and restore the machine (idempotent)
 #   node.sh status  what is running
 #
@@ -95,6 +96,7 @@ start() {
 	local name=$1 mp; shift
 	(
 		for mp in $(cgroup_mounts); do echo "$BASHPID" > "$mp/$E2E_CGROUP/node/cgroup.procs"; done
+		exec 9<&- # run.sh's lock stays with run.sh
 		exec setsid "$@"
 	) > "$E2E_STATE/logs/$name.log" 2>&1 < /dev/null &
 	echo $! > "$E2E_STATE/pids/$name.pid"
@@ -415,7 +417,8 @@ up() {
 	# shellcheck disable=SC1091
 	source "$E2E_CACHE/build.env"
 	if [[ -e $E2E_STATE ]] || ip link show "$E2E_BRIDGE" > /dev/null 2>&1; then
-		e2e_die "a node is already up or was not cleaned up ($E2E_STATE, bridge $E2E_BRIDGE): run $0 down"
+		e2e_log "error: a node is already up or was not cleaned up ($E2E_STATE, bridge $E2E_BRIDGE): run $0 down"
+		exit 3 # not ours: the caller must not tear it down
 	fi
 	local cmd
 	for cmd in containerd runc ctr iptables ip curl /usr/lib/cni/bridge /usr/lib/cni/host-local; do

@@ -19,6 +19,11 @@ mode=${1:-all}
 OPERATOR_NS=nats-operator-system
 OPERATOR_DEPLOY=nats-operator-controller-manager
 
+# One run at a time per cache: builds and the node are shared.
+mkdir -p "$E2E_CACHE"
+exec 9< "$E2E_CACHE"
+flock -n 9 || e2e_die "another make e2e or e2e-up is running (it holds $E2E_CACHE)"
+
 "$E2E_HERE/node.sh" deps
 "$E2E_HERE/build.sh"
 # shellcheck disable=SC1091
@@ -57,8 +62,12 @@ if [[ $mode == up ]]; then
 	exit 0
 fi
 
+# Only a node this run started is torn down (node.sh up exits 3 when it
+# finds one already there, e.g. from make e2e-up).
+node_owned=0
 cleanup() {
 	local rc=$?
+	if [[ $node_owned != 1 ]]; then return; fi
 	if [[ $rc -ne 0 && ${E2E_KEEP:-} == 1 ]]; then
 		e2e_log "E2E_KEEP=1: node left up (KUBECONFIG=$E2E_KUBECONFIG); make e2e-down stops it"
 		return
@@ -70,7 +79,8 @@ trap cleanup EXIT
 compile_tests > "$E2E_CACHE/e2e.test.log" 2>&1 &
 compile_pid=$!
 start=$(date +%s)
-"$E2E_HERE/node.sh" up
+node_owned=1
+"$E2E_HERE/node.sh" up || { rc=$?; if [[ $rc == 3 ]]; then node_owned=0; fi; exit "$rc"; }
 e2e_log "node up in $(( $(date +%s) - start ))s"
 wait "$compile_pid" || { cat "$E2E_CACHE/e2e.test.log" >&2; e2e_die "test/e2e does not compile"; }
 
