@@ -161,15 +161,19 @@ remove_chain() {
 
 # remove_new_tables: iptables-nft creates the nftables tables it first
 # touches; the ones that did not exist before up and hold no rule now go.
+# (Outputs are read into variables first: with pipefail, "cmd | grep -q"
+# fails whenever grep's early exit makes cmd die of SIGPIPE.)
 remove_new_tables() {
-	local fam table save
+	local fam table save tables rules
 	[[ -f $E2E_STATE/nft-tables.orig ]] && command -v nft > /dev/null || return 0
+	tables=$(nft list tables 2>/dev/null) || return 0
 	for fam in ip ip6; do
 		if [[ $fam == ip ]]; then save=iptables-save; else save=ip6tables-save; fi
 		for table in filter nat mangle raw; do
 			if grep -qx "table $fam $table" "$E2E_STATE/nft-tables.orig"; then continue; fi
-			if ! nft list tables 2>/dev/null | grep -qx "table $fam $table"; then continue; fi
-			if "$save" -t "$table" 2>/dev/null | grep -q '^-A '; then continue; fi
+			if ! grep -qx "table $fam $table" <<< "$tables"; then continue; fi
+			rules=$("$save" -t "$table" 2>/dev/null) || continue
+			if grep -q '^-A ' <<< "$rules"; then continue; fi
 			nft delete table "$fam" "$table" 2>/dev/null || true
 		done
 	done
@@ -511,7 +515,7 @@ status() {
 deps() {
 	local missing=() p
 	for p in $E2E_APT_PACKAGES; do
-		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+		if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) != "install ok installed" ]]; then missing+=("$p"); fi
 	done
 	if [[ ${#missing[@]} -eq 0 ]]; then return 0; fi
 	[[ $EUID -eq 0 ]] || e2e_die "missing Debian packages (${missing[*]}); install them as root"

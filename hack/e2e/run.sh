@@ -28,14 +28,14 @@ flock -n 9 || e2e_die "another make e2e or e2e-up is running (it holds $E2E_CACH
 "$E2E_HERE/build.sh"
 # shellcheck disable=SC1091
 source "$E2E_CACHE/build.env"
-export PATH="$E2E_K8S_BIN:$PATH"
+export PATH="$E2E_K8S_BIN:$PATH" KUBECONFIG=$E2E_KUBECONFIG
 make_() { make -C "$E2E_REPO" --no-print-directory "$@" IMG="$E2E_IMG" KUBECTL="$E2E_K8S_BIN/kubectl"; }
 
 deploy() {
 	local target=$1
 	e2e_log "make $target IMG=$E2E_IMG"
 	make_ "$target"
-	KUBECONFIG=$E2E_KUBECONFIG kubectl -n "$OPERATOR_NS" rollout status "deployment/$OPERATOR_DEPLOY" --timeout=5m
+	kubectl -n "$OPERATOR_NS" rollout status "deployment/$OPERATOR_DEPLOY" --timeout=5m
 }
 
 # The test binary compiles while the node comes up.
@@ -85,7 +85,6 @@ e2e_log "node up in $(( $(date +%s) - start ))s"
 wait "$compile_pid" || { cat "$E2E_CACHE/e2e.test.log" >&2; e2e_die "test/e2e does not compile"; }
 
 failed=0
-export KUBECONFIG=$E2E_KUBECONFIG
 deploy deploy
 run_tests namespace "${E2E_RUN:-}" || failed=1
 
