@@ -99,7 +99,14 @@ start() {
 		exec 9<&- # run.sh's lock stays with run.sh
 		exec setsid "$@"
 	) > "$E2E_STATE/logs/$name.log" 2>&1 < /dev/null &
-	echo $! > "$E2E_STATE/pids/$name.pid"
+	local pid=$! i
+	echo "$pid" > "$E2E_STATE/pids/$name.pid"
+	# alive/stop recognize the process by its cgroup: wait until it is there.
+	for i in $(seq 1 200); do
+		if ours "$pid" || ! kill -0 "$pid" 2>/dev/null; then return 0; fi
+		sleep 0.05
+	done
+	e2e_die "$name did not enter cgroup $E2E_CGROUP"
 }
 
 # ours PID: the process is in our cgroup (guards against a reused PID).
