@@ -125,6 +125,15 @@ func (c *natsCluster) waitReady(size int, version string) []corev1.Pod {
 	c.t.Helper()
 	var pods []corev1.Pod
 	eventually(c.t, readyTimeout, fmt.Sprintf("%s: %d ready servers of %s", c.name, size, version), func() error {
+		var list corev1.PodList
+		if err := kc.List(context.Background(), &list, client.InNamespace(c.ns), c.selector()); err != nil {
+			return err
+		}
+		for _, p := range list.Items {
+			if err := crashLooping(p); err != nil {
+				return err
+			}
+		}
 		var sts appsv1.StatefulSet
 		if err := kc.Get(context.Background(), c.key(), &sts); err != nil {
 			return fmt.Errorf("statefulset: %w", err)
@@ -139,17 +148,10 @@ func (c *natsCluster) waitReady(size int, version string) []corev1.Pod {
 			return fmt.Errorf("statefulset: %d ready, %d updated, revision %s -> %s",
 				st.ReadyReplicas, st.UpdatedReplicas, st.CurrentRevision, st.UpdateRevision)
 		}
-		var list corev1.PodList
-		if err := kc.List(context.Background(), &list, client.InNamespace(c.ns), c.selector()); err != nil {
-			return err
-		}
 		if len(list.Items) != size {
 			return fmt.Errorf("%d pods", len(list.Items))
 		}
 		for _, p := range list.Items {
-			if err := crashLooping(p); err != nil {
-				return err
-			}
 			if err := podReady(p, st.UpdateRevision, version); err != nil {
 				return fmt.Errorf("pod %s: %w", p.Name, err)
 			}
