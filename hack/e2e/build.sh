@@ -19,6 +19,7 @@ IMG=${IMG:-ghcr.io/nats-operator/nats-operator:0.1.0}
 # The older NATS version of the rolling-change tests.
 E2E_NATS_OLD=${E2E_NATS_OLD:-2.14.10}
 NICE=(nice -n 10)
+mkdir -p "$E2E_CACHE"
 
 
 
