@@ -74,15 +74,22 @@ tidy-check: ## Fail if go mod tidy changes any go.mod/go.sum (root and hack/ too
 	@git diff --exit-code -- go.mod go.sum 'hack/*/go.mod' 'hack/*/go.sum' \
 		|| { echo "go.mod/go.sum are not tidy: run go mod tidy and commit" >&2; exit 1; }
 
+# make run serves the operator's metrics (plain HTTP) and health probes on
+# loopback and prints where; "0" turns one off.
+RUN_METRICS_ADDR ?= 127.0.0.1:8080
+RUN_PROBE_ADDR ?= 127.0.0.1:8081
+
 .PHONY: run
 run: $(KUSTOMIZE) $(KUBECTL_DEP) ## Run the operator from source: embedded control plane without a kubeconfig, else against the current cluster.
 	@if [ -z "$${KUBECONFIG:-}" ] && [ ! -f "$$HOME/.kube/config" ]; then \
 		echo "no kubeconfig: starting an embedded control plane (go run . local)"; \
 		assets="$$(hack/testbins/install.sh)"; \
-		KUBEBUILDER_ASSETS="$$assets" go run . local; \
+		KUBEBUILDER_ASSETS="$$assets" go run . local --metrics-bind-address=$(RUN_METRICS_ADDR) \
+			--health-probe-bind-address=$(RUN_PROBE_ADDR); \
 	else \
 		$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -; \
-		go run . run --watches-file=watches.yaml; \
+		go run . run --watches-file=watches.yaml --metrics-bind-address=$(RUN_METRICS_ADDR) --metrics-secure=false \
+			--health-probe-bind-address=$(RUN_PROBE_ADDR); \
 	fi
 
 ##@ Testing
@@ -122,10 +129,17 @@ fuzz: ## Fuzz the nats.conf encoder, the clients-auth parser, the values transla
 unit: ## Run the fast tests only (-short: no envtest control plane).
 	go test -short ./...
 
+# The scale benchmark of docs/benchmarks.md: the operator as its own process
+# beside the Helm SDK on one API server. Knobs are environment variables
+# (BENCH_QUICK=1 for a run of a few minutes, BENCH_N, BENCH_IDLE, ...); the
+# table is printed last and kept in $$BENCH_DIR/results.md.
+BENCH_TIMEOUT ?= 4h
+
 .PHONY: bench
-bench: ## Run the benchmarks (with envtest available).
+bench: ## Go benchmarks, then the scale benchmark against the Helm SDK (docs/benchmarks.md; BENCH_QUICK=1: a few minutes).
 	assets="$$(hack/testbins/install.sh)"; \
-	KUBEBUILDER_ASSETS="$$assets" go test -run='^$$' -bench=. -benchmem ./...
+	KUBEBUILDER_ASSETS="$$assets" go test -run='^$$' -bench=. -benchmem ./...; \
+	KUBEBUILDER_ASSETS="$$assets" NATS_OPERATOR_BENCH=1 go test ./test/bench/ -run='^TestBench$$' -count=1 -v -timeout=$(BENCH_TIMEOUT)
 
 ##@ Build
 
@@ -193,15 +207,47 @@ $(LOCALBIN)/kubectl: hack/testbins/go.mod hack/testbins/go.sum
 ##@ Deployment
 
 ignore-not-found ?= false
+# Whether undeploy's kubectl delete waits for objects to be gone (a control
+# plane without a namespace controller, like envtest, never removes a Namespace).
+wait ?= true
+# make undeploy DELETE_CLUSTERS=true deletes every NatsCluster and
+# NatsServiceRole first, and waits for the operator to clean them up.
+DELETE_CLUSTERS ?= false
 
-# kustomize-img builds overlay $(1) with the manager image set to $(IMG), through a
-# throw-away overlay so that no file under config/ is edited (the drift check would trip).
-# The overlay lives in the git-ignored bin/ because kustomize refuses absolute resource paths.
+# kustomize-img builds overlay $(1) with the manager image set to $(IMG) (a tag
+# or a digest), through a throw-away overlay so that no file under config/ is
+# edited (the drift check would trip). The overlay repeats config/manager's
+# replacement, which runs after its images transformer, so that
+# RELATED_IMAGE_OPERATOR is $(IMG) too. It lives in the git-ignored bin/
+# because kustomize refuses absolute resource paths.
 define kustomize-img
 mkdir -p bin; tmp="$$(mktemp -d bin/overlay.XXXXXX)"; trap 'rm -rf "$$tmp"' EXIT; \
-printf 'resources:\n- ../../%s\n' "$(1)" > "$$tmp/kustomization.yaml"; \
+cp config/manager/operator-image.yaml "$$tmp/"; \
+printf 'resources:\n- ../../%s\nreplacements:\n- path: operator-image.yaml\n' "$(1)" > "$$tmp/kustomization.yaml"; \
 (cd "$$tmp" && $(KUSTOMIZE) edit set image $(IMG_BASE)=$(IMG)); \
 $(KUSTOMIZE) build "$$tmp"
+endef
+
+# no-clusters-left runs before the operator is removed. NatsClusters and
+# NatsServiceRoles carry finalizers that only the running operator clears:
+# removing it (and the CRDs) first leaves them, and the CRD deletion, stuck
+# for ever. So undeploy refuses while any exist, or deletes them and waits
+# for the operator to clean up when DELETE_CLUSTERS=true.
+define no-clusters-left
+if $(KUBECTL) get crd natsclusters.nats.io natsserviceroles.nats.io >/dev/null 2>&1; then \
+	left="$$($(KUBECTL) get natsclusters.nats.io,natsserviceroles.nats.io -A --no-headers \
+		-o custom-columns=KIND:.kind,NAMESPACE:.metadata.namespace,NAME:.metadata.name)"; \
+	if [ -n "$$left" ] && [ "$(DELETE_CLUSTERS)" = true ]; then \
+		echo "deleting every NatsCluster and NatsServiceRole, waiting for the operator to clean up:"; echo "$$left"; \
+		$(KUBECTL) delete natsclusters.nats.io,natsserviceroles.nats.io --all -A --wait --timeout=5m; \
+	elif [ -n "$$left" ]; then \
+		echo "refusing to remove the operator: these objects still exist, and their finalizers need the operator running:" >&2; \
+		echo "$$left" >&2; \
+		echo "Delete them first (kubectl delete natsclusters,natsserviceroles --all -A; this stops their NATS servers)," >&2; \
+		echo "or run make undeploy DELETE_CLUSTERS=true to delete them and wait." >&2; \
+		exit 1; \
+	fi; \
+fi
 endef
 
 .PHONY: install
@@ -213,24 +259,28 @@ uninstall: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the CRDs (and every NatsCluster
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
 
 .PHONY: deploy
-deploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator (watches its own namespace) with image IMG.
+deploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator with image IMG, watching every namespace.
 	$(call kustomize-img,config/default) | $(KUBECTL) apply -f -
 
 .PHONY: deploy-cluster-scoped
-deploy-cluster-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator watching all namespaces.
-	$(call kustomize-img,config/cluster-scoped) | $(KUBECTL) apply -f -
+deploy-cluster-scoped: deploy ## Same as deploy (every namespace); kept for existing scripts.
 
 .PHONY: deploy-namespace-scoped
-deploy-namespace-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator with namespaced Roles only (no cluster-wide chart RBAC).
+deploy-namespace-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator watching only its own namespace, with namespaced Roles.
 	$(call kustomize-img,config/namespace-scoped) | $(KUBECTL) apply -f -
 
 .PHONY: undeploy
-undeploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the operator from the current cluster (deleting its namespace also removes namespace-scoped Roles).
-	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+undeploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the operator and the CRDs; refuses while NatsClusters exist (DELETE_CLUSTERS=true deletes them first).
+	@$(no-clusters-left)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) --wait=$(wait) -f -
 
 .PHONY: undeploy-cluster-scoped
-undeploy-cluster-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove a cluster-scoped operator, its ClusterRoles and bindings included.
-	$(KUSTOMIZE) build config/cluster-scoped | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -f -
+undeploy-cluster-scoped: undeploy ## Same as undeploy; kept for existing scripts.
+
+.PHONY: undeploy-namespace-scoped
+undeploy-namespace-scoped: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove a namespace-scoped operator; refuses while NatsClusters exist (DELETE_CLUSTERS=true deletes them first).
+	@$(no-clusters-left)
+	$(KUSTOMIZE) build config/namespace-scoped | $(KUBECTL) delete --ignore-not-found=$(ignore-not-found) --wait=$(wait) -f -
 
 ##@ End-to-end
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # make e2e: build everything (cached), bring up the node, deploy the
-# operator with `make deploy` (its real Deployment, RBAC and probes), run
-# test/e2e, then redeploy it cluster-scoped and run the install-scope test
-# again; the node is torn down and the machine restored whatever happens.
+# operator namespace-scoped with `make deploy-namespace-scoped` (its real
+# Deployment, RBAC and probes), run test/e2e, then redeploy it with `make
+# deploy` (every namespace) and run the install-scope test again; the node is torn down and the machine restored whatever happens.
 #
 #   run.sh          the whole run (make e2e)
 #   run.sh up       build, bring up the node and deploy the operator, and
@@ -85,15 +85,16 @@ e2e_log "node up in $(( $(date +%s) - start ))s"
 wait "$compile_pid" || { cat "$E2E_CACHE/e2e.test.log" >&2; e2e_die "test/e2e does not compile"; }
 
 failed=0
-deploy deploy
+deploy deploy-namespace-scoped
 run_tests namespace "${E2E_RUN:-}" || failed=1
 
-# The same operator, cluster-scoped: uninstall (which must work), reinstall.
-e2e_log "make undeploy; make deploy-cluster-scoped"
-make_ undeploy
-deploy deploy-cluster-scoped
+# The same operator, cluster-scoped (make deploy's default): uninstall
+# (which must work, NatsClusters left by the tests included), reinstall.
+e2e_log "make undeploy-namespace-scoped; make deploy"
+make_ undeploy-namespace-scoped DELETE_CLUSTERS=true
+deploy deploy
 run_tests cluster TestInstallScope || failed=1
-make_ undeploy-cluster-scoped
+make_ undeploy DELETE_CLUSTERS=true
 
 e2e_log "e2e took $(( $(date +%s) - start ))s after the build"
 exit "$failed"

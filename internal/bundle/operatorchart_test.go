@@ -161,9 +161,13 @@ func TestOperatorChartInstallModes(t *testing.T) {
 		managerScopes []string
 		managerKind   string
 	}{
-		{name: "default: the release namespace", vals: nil, watch: chartNamespace, managerScopes: []string{chartNamespace}, managerKind: "Role"},
+		{name: "default: every namespace", vals: nil, watch: "", managerScopes: []string{""}, managerKind: "ClusterRole"},
 		{
-			name: "namespace-scoped, two namespaces", vals: map[string]any{"watchNamespaces": []any{"team-a", "team-b"}},
+			name: "namespace-scoped: the release namespace", vals: map[string]any{"clusterScoped": false},
+			watch: chartNamespace, managerScopes: []string{chartNamespace}, managerKind: "Role",
+		},
+		{
+			name: "namespace-scoped, two namespaces", vals: map[string]any{"clusterScoped": false, "watchNamespaces": []any{"team-a", "team-b"}},
 			watch: "team-a,team-b", managerScopes: []string{"team-a", "team-b"}, managerKind: "Role",
 		},
 		{name: "cluster-scoped", vals: map[string]any{"clusterScoped": true}, watch: "", managerScopes: []string{""}, managerKind: "ClusterRole"},
@@ -221,8 +225,8 @@ func TestOperatorChartGrantsConfigRBAC(t *testing.T) {
 		vals    map[string]any
 		watched string // a watched namespace; "" for cluster-scoped
 	}{
-		{name: "default", vals: nil, watched: chartNamespace},
-		{name: "namespace-scoped", vals: map[string]any{"watchNamespaces": []any{"team-a"}}, watched: "team-a"},
+		{name: "default", vals: nil, watched: ""},
+		{name: "namespace-scoped", vals: map[string]any{"clusterScoped": false, "watchNamespaces": []any{"team-a"}}, watched: "team-a"},
 		{name: "cluster-scoped", vals: map[string]any{"clusterScoped": true}, watched: ""},
 	}
 	for _, tt := range tests {
@@ -297,7 +301,7 @@ func TestOperatorChartImagesMatchTheBundle(t *testing.T) {
 		t.Errorf("chart image %q, bundled image %q", c.Image, csv.Annotations["containerImage"])
 	}
 	env := envOf(c)
-	want := map[string]string{WatchNamespaceEnv: chartNamespace, OperatorImageEnv: c.Image}
+	want := map[string]string{WatchNamespaceEnv: "", OperatorImageEnv: c.Image}
 	for _, img := range images.All {
 		if img.Env != OperatorImageEnv {
 			want[img.Env] = img.Default
@@ -354,7 +358,12 @@ func TestOperatorChartRefusesBadValues(t *testing.T) {
 		{
 			name:    "cluster-scoped with namespaces",
 			vals:    map[string]any{"clusterScoped": true, "watchNamespaces": []any{"a"}},
-			wantErr: "clusterScoped: true watches every namespace; leave watchNamespaces empty",
+			wantErr: "watchNamespaces needs clusterScoped: false",
+		},
+		{
+			name:    "namespaces with the default scope",
+			vals:    map[string]any{"watchNamespaces": []any{"a"}},
+			wantErr: "add --set clusterScoped=false",
 		},
 		{name: "misspelled key", vals: map[string]any{"watchNamespace": "a"}, wantErr: "watchNamespace"},
 		{name: "invalid namespace name", vals: map[string]any{"watchNamespaces": []any{"Team_A"}}, wantErr: "/watchNamespaces/0': 'Team_A' does not match pattern"},

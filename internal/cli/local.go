@@ -23,6 +23,9 @@ func Local(ctx context.Context, args []string, assets fs.FS, stdout io.Writer) e
 	once := flags.Bool("once", false, "stop once the samples are reconciled")
 	dir := flags.String("dir", filepath.Join(os.TempDir(), "nats-operator-local"), "where to write the kubeconfig and the unpacked assets")
 	timeout := flags.Duration("timeout", 3*time.Minute, "how long to wait for the samples to be reconciled")
+	// Loopback only, and plain HTTP: this is a person's machine, not a cluster.
+	metricsAddr := flags.String("metrics-bind-address", "127.0.0.1:8080", `the operator's metrics address (plain HTTP); "0" disables metrics`)
+	probeAddr := flags.String("health-probe-bind-address", "127.0.0.1:8081", `the operator's health probe address; "0" disables the probes`)
 	bindLogFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return err
@@ -31,13 +34,15 @@ func Local(ctx context.Context, args []string, assets fs.FS, stdout io.Writer) e
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return errors.New("KUBEBUILDER_ASSETS is not set: `make run` builds kube-apiserver and etcd (hack/testbins/install.sh) and sets it")
 	}
-	env, err := localenv.Start(ctx, assets, *dir)
+	env, err := localenv.StartServing(ctx, assets, *dir, localenv.Serve{MetricsAddr: *metricsAddr, ProbeAddr: *probeAddr})
 	if err != nil {
 		return err
 	}
 	defer func() { _ = env.Stop() }()
 
-	fmt.Fprintf(stdout, "control plane up; kubeconfig: %s\n", env.Kubeconfig)
+	served := Endpoints(*metricsAddr, false, *probeAddr)
+	fmt.Fprintf(stdout, "control plane up; kubeconfig: %s\noperator metrics: %s\noperator health: %s (and /readyz)\n",
+		env.Kubeconfig, served.Metrics, served.Health)
 	clusters, err := env.ApplySamples(ctx)
 	if err != nil {
 		return err
@@ -57,7 +62,8 @@ Look at the result with kubectl (make kubectl builds one if you have none):
   kubectl get natsclusters,statefulsets,services,configmaps,poddisruptionbudgets
   kubectl get configmap example-nats-config -o jsonpath='{.data.nats\.conf}'
 There is no kubelet, so no NATS pods run; the objects are what a cluster would run.
-`, env.Kubeconfig)
+The operator's own endpoints: metrics %s, health %s
+`, env.Kubeconfig, served.Metrics, served.Health)
 	if *once {
 		return nil
 	}

@@ -18,29 +18,46 @@ import (
 // default on where flags are hard to reach (an OLM Subscription's env).
 const AllowOwnedConfigOverridesEnv = "NATS_OPERATOR_ALLOW_OWNED_CONFIG_OVERRIDES"
 
-// Run runs the operator against the cluster of the current kubeconfig or
-// in-cluster config, until ctx ends.
-func Run(ctx context.Context, args []string) error {
+// runFlags are the flags of `nats-operator run`.
+type runFlags struct {
+	watchesFile, metricsAddr, probeAddr string
+	secureMetrics, leaderElect          bool
+	leaderID, leaderNS, featureGates    string
+	allowOwned                          bool
+}
+
+func parseRunFlags(args []string) (*runFlags, error) {
+	f := &runFlags{}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	watchesFile := fs.String("watches-file", "watches.yaml", "path of watches.yaml")
-	metricsAddr := fs.String("metrics-bind-address", ":8443", `metrics address; "0" disables metrics`)
-	secureMetrics := fs.Bool("metrics-secure", true, "serve metrics over HTTPS, authenticated and authorized by Kubernetes")
-	probeAddr := fs.String("health-probe-bind-address", ":8081", "health probe address")
-	leaderElect := fs.Bool("leader-elect", false, "elect a leader through a Lease, for more than one replica")
-	leaderID := fs.String("leader-election-id", "nats-operator.nats.io", "name of the leader-election Lease")
-	leaderNS := fs.String("leader-election-namespace", "", "namespace of the Lease when running outside the cluster")
-	featureGates := fs.String("feature-gates", "", "nats-operator compatible gates, e.g. ClusterScoped=true (all namespaces)")
-	allowOwned := fs.Bool("allow-owned-config-overrides", os.Getenv(AllowOwnedConfigOverridesEnv) == "true",
+	fs.StringVar(&f.watchesFile, "watches-file", "watches.yaml", "path of watches.yaml")
+	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8443", `metrics address; "0" disables metrics`)
+	fs.BoolVar(&f.secureMetrics, "metrics-secure", true, "serve metrics over HTTPS, authenticated and authorized by Kubernetes")
+	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", `health probe address; "0" disables the probes`)
+	fs.BoolVar(&f.leaderElect, "leader-elect", false, "elect a leader through a Lease, for more than one replica")
+	fs.StringVar(&f.leaderID, "leader-election-id", "nats-operator.nats.io", "name of the leader-election Lease")
+	fs.StringVar(&f.leaderNS, "leader-election-namespace", "", "namespace of the Lease when running outside the cluster")
+	fs.StringVar(&f.featureGates, "feature-gates", "", "nats-operator compatible gates, e.g. ClusterScoped=true (all namespaces)")
+	fs.BoolVar(&f.allowOwned, "allow-owned-config-overrides", os.Getenv(AllowOwnedConfigOverridesEnv) == "true",
 		"let config.merge and spec.chartValues set the nats.conf keys the operator owns (auth, listeners); see docs/security.md (env "+AllowOwnedConfigOverridesEnv+")")
 	bindLogFlags(fs)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	gates, err := ParseFeatureGates(*featureGates)
+	return f, nil
+}
+
+// Run runs the operator against the cluster of the current kubeconfig or
+// in-cluster config, until ctx ends.
+func Run(ctx context.Context, args []string) error {
+	f, err := parseRunFlags(args)
 	if err != nil {
 		return err
 	}
-	ws, err := operator.LoadWatches(*watchesFile)
+	gates, err := ParseFeatureGates(f.featureGates)
+	if err != nil {
+		return err
+	}
+	ws, err := operator.LoadWatches(f.watchesFile)
 	if err != nil {
 		return err
 	}
@@ -48,20 +65,25 @@ func Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("no cluster to run against (set KUBECONFIG, or use `make run` for an embedded one): %w", err)
 	}
+	watch := WatchNamespaces(os.Getenv("WATCH_NAMESPACE"), gates)
 	mgr, err := operator.NewManager(cfg, operator.Options{
-		WatchNamespaces:         WatchNamespaces(os.Getenv("WATCH_NAMESPACE"), gates),
-		MetricsAddr:             *metricsAddr,
-		SecureMetrics:           *secureMetrics,
-		ProbeAddr:               *probeAddr,
-		LeaderElect:             *leaderElect,
-		LeaderElectionID:        *leaderID,
-		LeaderElectionNamespace: *leaderNS,
+		WatchNamespaces:         watch,
+		MetricsAddr:             f.metricsAddr,
+		SecureMetrics:           f.secureMetrics,
+		ProbeAddr:               f.probeAddr,
+		LeaderElect:             f.leaderElect,
+		LeaderElectionID:        f.leaderID,
+		LeaderElectionNamespace: f.leaderNS,
 	})
 	if err != nil {
 		return err
 	}
-	if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: *allowOwned}); err != nil {
+	if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: f.allowOwned}); err != nil {
 		return err
 	}
+	log := ctrl.Log.WithName("setup")
+	served := Endpoints(f.metricsAddr, f.secureMetrics, f.probeAddr)
+	log.Info("serving the operator's endpoints", "metrics", served.Metrics, "health", served.Health)
+	ReportScope(ctx, log, mgr.GetAPIReader(), watch)
 	return mgr.Start(ctx)
 }

@@ -39,8 +39,22 @@ type Env struct {
 }
 
 // Start unpacks assets into dir, starts kube-apiserver and etcd, installs
-// the CRDs and starts the operator.
+// the CRDs and starts the operator, with its HTTP endpoints off.
 func Start(ctx context.Context, assets fs.FS, dir string) (*Env, error) {
+	return StartServing(ctx, assets, dir, Serve{})
+}
+
+// Serve are the addresses of the operator's own HTTP endpoints in the local
+// environment (metrics over plain HTTP: they are meant for loopback); an
+// empty address turns one off.
+type Serve struct {
+	MetricsAddr string
+	ProbeAddr   string
+}
+
+// StartServing is Start with the operator's metrics and health endpoints
+// listening where serve says (`make run` keeps them on).
+func StartServing(ctx context.Context, assets fs.FS, dir string, serve Serve) (*Env, error) {
 	if err := Unpack(assets, dir); err != nil {
 		return nil, err
 	}
@@ -75,7 +89,9 @@ func Start(ctx context.Context, assets fs.FS, dir string) (*Env, error) {
 		return nil, err
 	}
 	// Name validation off: tests start several local environments in one process.
-	mgr, err := operator.NewManager(cfg, operator.Options{MetricsAddr: "0", ProbeAddr: "0", SkipControllerNameValidation: true})
+	mgr, err := operator.NewManager(cfg, operator.Options{
+		MetricsAddr: orOff(serve.MetricsAddr), ProbeAddr: orOff(serve.ProbeAddr), SkipControllerNameValidation: true,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -92,6 +108,14 @@ func Start(ctx context.Context, assets fs.FS, dir string) (*Env, error) {
 	}
 	ok = true
 	return e, nil
+}
+
+// orOff is addr, or controller-runtime's "0" (off) when it is empty.
+func orOff(addr string) string {
+	if addr == "" {
+		return "0"
+	}
+	return addr
 }
 
 // Stop stops the operator, then the control plane.

@@ -38,7 +38,7 @@ mistake the chart refuses rather than guessing.
 */}}
 {{- define "nats-operator.watchNamespaces" -}}
 {{- if and .Values.clusterScoped .Values.watchNamespaces -}}
-{{- fail "clusterScoped: true watches every namespace; leave watchNamespaces empty, or set clusterScoped: false" -}}
+{{- fail "watchNamespaces needs clusterScoped: false (clusterScoped: true, the default, watches every namespace): add --set clusterScoped=false, or leave watchNamespaces empty" -}}
 {{- end -}}
 {{- if .Values.clusterScoped -}}
 []
@@ -54,4 +54,24 @@ cluster (cluster-scoped APIs).
 */}}
 {{- define "nats-operator.rules" -}}
 {{- .Files.Get "files/rbac-rules.yaml" -}}
+{{- end }}
+
+{{- /*
+nats-operator.createNamespace: non-empty when the release must create the
+watched namespace (list $ $ns): it does not exist yet, or this release
+created it (so that an upgrade keeps it in the manifest). Never the release
+namespace, which Helm handles (--create-namespace). Offline (helm template)
+lookup finds nothing, so every other watched namespace is rendered.
+*/}}
+{{- define "nats-operator.createNamespace" -}}
+{{- $top := index . 0 -}}
+{{- $ns := index . 1 -}}
+{{- if ne $ns $top.Release.Namespace -}}
+{{- $found := lookup "v1" "Namespace" "" $ns -}}
+{{- $owner := dig "metadata" "annotations" "meta.helm.sh/release-name" "" $found -}}
+{{- $ownerNS := dig "metadata" "annotations" "meta.helm.sh/release-namespace" "" $found -}}
+{{- if or (not $found) (and (eq $owner $top.Release.Name) (eq $ownerNS $top.Release.Namespace)) -}}
+true
+{{- end -}}
+{{- end -}}
 {{- end }}
