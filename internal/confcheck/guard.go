@@ -42,7 +42,8 @@ func (g Guard) Check(manifest string, nc *natsv1alpha2.NatsCluster) error {
 		// their messages never quote an injected object.
 		checkAdmission(r, manifest)
 	}
-	if conf, nats := natsServer(r, objs, nc); nats != nil {
+	if conf, sts, nats := natsServer(r, objs, nc); nats != nil {
+		checkNatsContainer(r, sts, nats, nc)
 		g.checkConfig(r, conf, nats, nc)
 	}
 	return r.err()
@@ -85,9 +86,9 @@ func checkAdmission(r *report, manifest string) {
 	}
 }
 
-// natsServer returns the rendered nats.conf and the NATS container, which
-// every release has; their absence is a problem.
-func natsServer(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.NatsCluster) (string, *corev1.Container) {
+// natsServer returns the rendered nats.conf, the StatefulSet and its NATS
+// container, which every release has; their absence is a problem.
+func natsServer(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.NatsCluster) (string, *appsv1.StatefulSet, *corev1.Container) {
 	cmName, stsName := nc.Name+"-config", nc.Name
 	var cm *corev1.ConfigMap
 	var sts *appsv1.StatefulSet
@@ -97,13 +98,13 @@ func natsServer(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.N
 			cm = &corev1.ConfigMap{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, cm); err != nil {
 				r.add(brokenFix, "ConfigMap %q is not a valid ConfigMap: %v", cmName, err)
-				return "", nil
+				return "", nil, nil
 			}
 		case gvk == statefulSetGVK && o.GetName() == stsName:
 			sts = &appsv1.StatefulSet{}
 			if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, sts); err != nil {
 				r.add(brokenFix, "StatefulSet %q is not a valid StatefulSet: %v", stsName, err)
-				return "", nil
+				return "", nil, nil
 			}
 		}
 	}
@@ -126,9 +127,9 @@ func natsServer(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.N
 		nats = natsContainer(sts)
 	}
 	if conf == "" {
-		return "", nil
+		return "", nil, nil
 	}
-	return conf, nats
+	return conf, sts, nats
 }
 
 // yamlFix and loadFix: the manifest or nats.conf does not even parse.

@@ -89,6 +89,7 @@ spec:
         image: reloader
       - name: nats
         image: nats:2.15.2
+        command: [/nats-server, -c, /etc/nats-config/nats.conf, -P, /var/run/nats/nats.pid]
         ports:
         - {name: client, containerPort: 4222}
         - {name: cluster, containerPort: 6222}

@@ -3,6 +3,7 @@ package values
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"regexp"
@@ -64,6 +65,7 @@ func (v *ChartValues) Validate() error {
 	check(v.validateAuth())
 	check(v.validateJetStream())
 	check(v.validatePod())
+	check(v.validateNatsContainer())
 	check(atMost("podDisruptionBudget.maxUnavailable", int64(v.PodDisruptionBudget.MaxUnavailable), maxPodDisruptionSize))
 	if sm := v.Metrics.ServiceMonitor; sm != nil {
 		check(matches("metrics.serviceMonitor.interval", sm.Interval, prometheusDuration, "a Prometheus duration such as 30s"))
@@ -254,10 +256,21 @@ func natsURL(key, s string) error {
 		return fmt.Errorf("%s: longer than %d characters", key, MaxURLLength)
 	}
 	u, err := url.Parse(s)
-	if err != nil || !natsSchemes[u.Scheme] || u.Host == "" || strings.ContainsAny(s, " \t\r\n\"'{}[]") {
+	if err != nil || !natsSchemes[u.Scheme] || u.Host == "" || strings.ContainsAny(s, " \t\r\n\"'{}") || !bracketsAreIPv6(s, u) {
 		return fmt.Errorf("%s: %q is not a NATS URL such as nats://host:port", key, truncated(s))
 	}
 	return nil
+}
+
+// bracketsAreIPv6: square brackets appear only around an IPv6 host, as
+// in nats://[::1]:6222.
+func bracketsAreIPv6(s string, u *url.URL) bool {
+	if !strings.ContainsAny(s, "[]") {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.To4() == nil && strings.Count(s, "[") == 1 && strings.Count(s, "]") == 1 &&
+		strings.Contains(u.Host, "["+u.Hostname()+"]")
 }
 
 func filePath(key, f string) error {
