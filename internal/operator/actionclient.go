@@ -12,8 +12,9 @@ import (
 // with which no NatsCluster gets stuck:
 //   - a release an interrupted operator left pending is unlocked at the
 //     start of the reconcile (recoverPendingRelease);
-//   - uninstalling a release whose name Helm refuses finds nothing to
-//     uninstall, so the finalizer goes (releaseNameGuard);
+//   - uninstalling a release whose name Helm refuses, or whose records
+//     Helm cannot read, finds nothing to uninstall, so the finalizer goes
+//     (missingReleaseGuard);
 //   - an install or upgrade that keeps failing with the same inputs is
 //     retried with a growing delay, not in a loop (retryGate).
 type resilientActionClientGetter struct {
@@ -38,5 +39,5 @@ func (g resilientActionClientGetter) ActionClientFor(ctx context.Context, obj cl
 		}
 	}
 	key := client.ObjectKeyFromObject(obj).String()
-	return gatedActionClient{ActionInterface: releaseNameGuard{ac}, gate: g.gate, key: key}, nil
+	return gatedActionClient{ActionInterface: missingReleaseGuard{ac}, gate: g.gate, key: key}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
+	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
@@ -72,13 +73,16 @@ func recoverPendingRelease(ctx context.Context, ac helmclient.ActionInterface, o
 	if !validReleaseName(name) {
 		return nil // no release can exist
 	}
-	last, err := ac.Config().Releases.Last(name)
-	if errors.Is(err, driver.ErrReleaseNotFound) {
+	// History, not Last: Last fails on a history of records Helm cannot
+	// read (missingReleaseGuard), which holds nothing to recover.
+	history, err := ac.Config().Releases.History(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) || (err == nil && len(history) == 0) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("reading release %s: %w", name, err)
 	}
+	last := latest(history)
 	if !last.Info.Status.IsPending() {
 		return nil
 	}
@@ -102,20 +106,53 @@ func recoverPendingRelease(ctx context.Context, ac helmclient.ActionInterface, o
 	return nil
 }
 
-// releaseNameGuard answers an uninstall of a name Helm refuses as "release
-// not found", which is the truth: Helm refuses to install a release by that
-// name too. NatsCluster names of more than 53 characters were admitted
-// before the CRD bounded them; without this their deletion failed on
-// "Release name is invalid" and the finalizer stayed forever.
-type releaseNameGuard struct {
+// latest is the highest revision of a non-empty history.
+func latest(history []*release.Release) *release.Release {
+	last := history[0]
+	for _, r := range history[1:] {
+		if r.Version > last.Version {
+			last = r
+		}
+	}
+	return last
+}
+
+// missingReleaseGuard answers an uninstall that can find no release as
+// "release not found", so that the reconciler removes the finalizer:
+//   - a name Helm refuses: no release can exist by that name. NatsCluster
+//     names of more than 53 characters were admitted before the CRD bounded
+//     them; their deletion failed on "Release name is invalid".
+//   - release records Helm cannot read: anyone who may create Secrets in
+//     the namespace can plant one under the release's name, and Helm skips
+//     it when it reads the history, then refuses to uninstall a history it
+//     finds empty ("no release provided") on every retry.
+//
+// The objects a release made carry owner references to the NatsCluster, so
+// the garbage collector removes them when the finalizer goes.
+type missingReleaseGuard struct {
 	helmclient.ActionInterface
 }
 
-func (c releaseNameGuard) Uninstall(name string, opts ...helmclient.UninstallOption) (*release.UninstallReleaseResponse, error) {
+func (c missingReleaseGuard) Uninstall(name string, opts ...helmclient.UninstallOption) (*release.UninstallReleaseResponse, error) {
 	if !validReleaseName(name) {
 		return nil, fmt.Errorf("no release can be named %q: %w", name, driver.ErrReleaseNotFound)
 	}
-	return c.ActionInterface.Uninstall(name, opts...)
+	resp, err := c.ActionInterface.Uninstall(name, opts...)
+	if err != nil && !errors.Is(err, driver.ErrReleaseNotFound) && !hasReadableRevision(c.Config(), name) {
+		return nil, fmt.Errorf("release %s has no revision Helm can read (%v): %w", name, err, driver.ErrReleaseNotFound)
+	}
+	return resp, err
+}
+
+// hasReadableRevision: Helm's storage holds a revision of the release it
+// can decode, or cannot tell (an API error counts as readable, so that the
+// uninstall is retried).
+func hasReadableRevision(cfg *action.Configuration, name string) bool {
+	history, err := cfg.Releases.History(name)
+	if errors.Is(err, driver.ErrReleaseNotFound) {
+		return false
+	}
+	return err != nil || len(history) > 0
 }
 
 // validReleaseName reports whether Helm accepts name as a release name.
