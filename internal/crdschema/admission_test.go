@@ -152,3 +152,24 @@ func refusedAgain(t *testing.T, stored *unstructured.Unstructured) {
 		return nil
 	})
 }
+
+// TestANatsClusterWithoutSpecGetsTheDefaults: nats-operator accepted a
+// NatsCluster with no spec at all as a cluster of the defaults. The API
+// server stores it with spec {} and its defaults, so the Helm reconciler,
+// which applies value overrides to the spec, has one to apply them to
+// (without it every reconcile failed on "spec not found").
+func TestANatsClusterWithoutSpecGetsTheDefaults(t *testing.T) {
+	testutil.Integration(t)
+	ns := cp.Namespace(t, "nospec")
+	obj := cluster("bare", nil)
+	delete(obj, "spec")
+	u := &unstructured.Unstructured{Object: obj}
+	u.SetNamespace(ns)
+	if err := cp.Client.Create(context.Background(), u, client.DryRunAll); err != nil {
+		t.Fatal(err)
+	}
+	size, found, err := unstructured.NestedInt64(u.Object, "spec", "size")
+	if err != nil || !found || size != 3 {
+		t.Errorf("stored spec %v: size %d (found %v, %v), want the default 3", u.Object["spec"], size, found, err)
+	}
+}
