@@ -215,12 +215,13 @@ func Build(nc *natsv1alpha2.NatsCluster) (*ChartValues, error) {
 	return v, nil
 }
 
-// serverImage is serverImage:version; the default image of the default
-// version may be replaced by RELATED_IMAGE_NATS (a mirror or a digest).
+// serverImage is serverImage:version; the default repository is replaced,
+// at every version, by the operator's RELATED_IMAGE_NATS* (a mirror or a
+// digest; images.NATSServer).
 func serverImage(spec *natsv1alpha2.ClusterSpec, version string) Image {
 	img := Image{Repository: orDefault(spec.ServerImage, natsv1alpha2.DefaultServerImage), Tag: version}
-	if img.Repository == natsv1alpha2.DefaultServerImage && version == natsv1alpha2.DefaultVersion {
-		if ref := images.NATS.Ref(); ref != images.NATS.Default {
+	if img.Repository == natsv1alpha2.DefaultServerImage {
+		if ref, ok := images.NATSServer(version); ok {
 			img.Ref = ref
 		}
 	}

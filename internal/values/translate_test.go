@@ -262,7 +262,10 @@ func TestTopologyAndAuth(t *testing.T) {
 	}
 }
 
-func TestRelatedImageReplacesOnlyTheDefaultServerImage(t *testing.T) {
+// TestRelatedImageReplacesTheDefaultRepositoryAtEveryVersion: a mirror in
+// RELATED_IMAGE_NATS serves every version (a disconnected install never
+// pulls from Docker Hub); a serverImage the spec names stays.
+func TestRelatedImageReplacesTheDefaultRepositoryAtEveryVersion(t *testing.T) {
 	t.Setenv(images.NATS.Env, "mirror.example/nats@sha256:0123")
 	def, err := Build(&natsv1alpha2.NatsCluster{})
 	if err != nil {
@@ -275,8 +278,15 @@ func TestRelatedImageReplacesOnlyTheDefaultServerImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if other.Image.Ref != "" || other.Image.Tag != "2.10.0" {
-		t.Errorf("another version must keep its own tag: %+v", other.Image)
+	if other.Image.Ref != "mirror.example/nats:2.10.0" {
+		t.Errorf("another version must come from the mirror, with its own tag: %+v", other.Image)
+	}
+	own, err := Build(&natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{Version: "2.10.0", ServerImage: "registry.example/nats"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own.Image.Ref != "" || own.Image.Repository != "registry.example/nats" {
+		t.Errorf("the spec's own serverImage must stay: %+v", own.Image)
 	}
 }
 
