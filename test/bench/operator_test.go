@@ -1,0 +1,196 @@
+package bench_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+// operatorProcess is the operator binary running `run` against the control
+// plane as its own process, so its RSS is its own and nothing of the bench
+// shares its heap.
+type operatorProcess struct {
+	cmd        *exec.Cmd
+	metricsURL string
+	exited     chan error
+}
+
+// buildOperator builds the operator binary unless BENCH_OPERATOR_BIN names one.
+func buildOperator(ctx context.Context, prebuilt, dir string) (string, error) {
+	if prebuilt != "" {
+		return prebuilt, nil
+	}
+	bin := filepath.Join(dir, "nats-operator")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = testutil.RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build of the operator: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// startOperator runs the binary watching only namespace, with plain-HTTP
+// metrics on a loopback port, its log in dir/operator.log.
+func startOperator(bin, kubeconfig, namespace, dir string) (*operatorProcess, error) {
+	metricsAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	probeAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	if err != nil {
+		return nil, err
+	}
+	root := testutil.RepoRoot()
+	cmd := exec.Command(bin, "run",
+		"--watches-file="+filepath.Join(root, "watches.yaml"),
+		"--metrics-bind-address="+metricsAddr, "--metrics-secure=false",
+		"--health-probe-bind-address="+probeAddr)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "WATCH_NAMESPACE="+namespace)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, fmt.Errorf("starting the operator: %w", err)
+	}
+	p := &operatorProcess{cmd: cmd, metricsURL: "http://" + metricsAddr + "/metrics", exited: make(chan error, 1)}
+	go func() {
+		p.exited <- cmd.Wait()
+		_ = logFile.Close()
+	}()
+	return p, p.waitMetrics(2 * time.Minute)
+}
+
+// waitMetrics waits until the metrics endpoint answers, i.e. the manager runs.
+func (p *operatorProcess) waitMetrics(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-p.exited:
+			return fmt.Errorf("the operator exited at start (see operator.log): %v", err)
+		default:
+		}
+		if _, err := p.metrics(); err == nil {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return fmt.Errorf("the operator's metrics did not answer within %s (see operator.log)", timeout)
+}
+
+// stop sends SIGTERM, the way the kubelet stops it, and waits.
+func (p *operatorProcess) stop() error {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case err := <-p.exited:
+		return err
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		return fmt.Errorf("the operator did not stop within 30s of SIGTERM")
+	}
+}
+
+// metrics are the operator's Prometheus samples, summed per metric name.
+type metrics map[string]float64
+
+// metrics scrapes /metrics and sums every metric over its label sets.
+func (p *operatorProcess) metrics() (metrics, error) {
+	resp, err := http.Get(p.metricsURL) //nolint:noctx // loopback scrape, bounded by the client default
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics: %s", resp.Status)
+	}
+	return parseMetrics(resp.Body)
+}
+
+// parseMetrics reads the Prometheus text format: `name{labels} value`.
+func parseMetrics(r io.Reader) (metrics, error) {
+	m := metrics{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		name, rest, _ := strings.Cut(line, " ")
+		if i := strings.IndexByte(line, '{'); i >= 0 {
+			name = line[:i]
+			j := strings.LastIndexByte(line, '}')
+			if j < i {
+				return nil, fmt.Errorf("metrics: bad line %q", line)
+			}
+			rest = strings.TrimSpace(line[j+1:])
+		}
+		value, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		v, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: bad value in %q: %w", line, err)
+		}
+		m[name] += v
+	}
+	return m, sc.Err()
+}
+
+// memory is the operator's resident set and Go heap at one moment.
+type memory struct {
+	RSS, PeakRSS, HeapInuse float64 // bytes
+}
+
+func (p *operatorProcess) memory() (memory, error) {
+	var mem memory
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return mem, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok || (key != "VmRSS" && key != "VmHWM") {
+			continue
+		}
+		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 64)
+		if err != nil {
+			return mem, fmt.Errorf("/proc status %s: %w", line, err)
+		}
+		if key == "VmRSS" {
+			mem.RSS = kb * 1024
+		} else {
+			mem.PeakRSS = kb * 1024
+		}
+	}
+	m, err := p.metrics()
+	if err != nil {
+		return mem, err
+	}
+	mem.HeapInuse = m["go_memstats_heap_inuse_bytes"]
+	return mem, nil
+}
+
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().String(), nil
+}
