@@ -10,7 +10,9 @@ import (
 	"github.com/operator-framework/helm-operator-plugins/pkg/reconciler"
 	"github.com/operator-framework/helm-operator-plugins/pkg/watches"
 	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/kube"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -49,7 +51,7 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error {
 		if err != nil {
 			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
 		}
-		if err := r.SetupWithManager(mgr); err != nil {
+		if err := r.SetupWithManager(newHelmEventsManager(mgr, w.GroupVersionKind)); err != nil {
 			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
 		}
 	}
@@ -106,7 +108,14 @@ func pausedBySpec(_ context.Context, obj *unstructured.Unstructured) (bool, erro
 // splits hook documents off before post-rendering, so a hook would reach
 // the API server unguarded, and the chart has none.
 func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionClientGetter, error) {
-	acg, err := helmclient.NewActionConfigGetter(mgr.GetConfig(), mgr.GetRESTMapper())
+	// Every write to a release's objects carries helmFieldManager: Helm's
+	// own (install, upgrade) through kube.ManagedFieldsManager, the drift
+	// repair of helm-operator-plugins through the default field manager the
+	// API server derives from the user agent.
+	kube.ManagedFieldsManager = helmFieldManager
+	cfg := rest.CopyConfig(mgr.GetConfig())
+	cfg.UserAgent = helmFieldManager
+	acg, err := helmclient.NewActionConfigGetter(cfg, mgr.GetRESTMapper())
 	if err != nil {
 		return nil, fmt.Errorf("helm action config: %w", err)
 	}
