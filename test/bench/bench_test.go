@@ -67,6 +67,8 @@ func TestBench(t *testing.T) {
 	r.add(create.rows()...)
 	r.phase("change")
 	r.add(b.changePhase(ctx, t, create.names).rows()...)
+	r.phase("tokens")
+	r.add(b.tokenPhase(ctx, t))
 	r.phase("burst")
 	r.add(b.bulkPhase(ctx, t, "b", cfg.burst).rows(false)...)
 	if cfg.scale > 0 {

@@ -39,7 +39,7 @@ func loadConfig() (config, error) {
 		dir:        os.Getenv("BENCH_DIR"),
 	}
 	if quick {
-		c.scale, c.secrets, c.idle = 0, 2000, time.Minute
+		c.scale, c.idle = 0, time.Minute
 	}
 	var err error
 	for _, knob := range []struct {

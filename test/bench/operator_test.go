@@ -107,8 +107,20 @@ func (p *operatorProcess) stop() error {
 	}
 }
 
-// metrics are the operator's Prometheus samples, summed per metric name.
+// metrics are the operator's Prometheus samples, summed per metric name,
+// and per controller as "name|controller" for the metrics that have one.
 type metrics map[string]float64
+
+// perController is the value of a metric for each controller.
+func (m metrics) perController(name string) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range m {
+		if metric, controller, ok := strings.Cut(k, "|"); ok && metric == name {
+			out[controller] = v
+		}
+	}
+	return out
+}
 
 // metrics scrapes /metrics and sums every metric over its label sets.
 func (p *operatorProcess) metrics() (metrics, error) {
@@ -148,6 +160,10 @@ func parseMetrics(r io.Reader) (metrics, error) {
 			return nil, fmt.Errorf("metrics: bad value in %q: %w", line, err)
 		}
 		m[name] += v
+		if _, after, ok := strings.Cut(line, `controller="`); ok {
+			controller, _, _ := strings.Cut(after, `"`)
+			m[name+"|"+controller] += v
+		}
 	}
 	return m, sc.Err()
 }

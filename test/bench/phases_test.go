@@ -31,6 +31,7 @@ type sideBySide struct {
 	opWrites       auditCounts // the operator's requests over the phase
 	helmWrites     auditCounts
 	reconciles     float64
+	byController   map[string]float64 // reconciles over the phase
 	n              int
 	names          []string
 	err            error
@@ -82,8 +83,8 @@ func (s sideBySide) rows() []row {
 		goalRow("create → all children, p50", "≤ 1.2× Helm SDK install", s.summary("install"), s.p50Ratio() <= latencyGoal),
 		goalRow("writes per create (audit log)", fmt.Sprintf("≤ %d (floor %d: 5 objects + release record + 1 status write)", writesPerCreate, writesFloor),
 			perItem(s.opWrites, s.helmWrites, s.n), float64(s.opWrites.Writes)/float64(s.n) <= writesPerCreate),
-		infoRow("reconciles / API reads per create", fmt.Sprintf("%.1f / %.1f (Helm install: %.1f reads)",
-			s.reconciles/float64(s.n), float64(s.opWrites.Reads)/float64(s.n), float64(s.helmWrites.Reads)/float64(s.n))),
+		infoRow("reconciles / API reads per create", fmt.Sprintf("%s / %.1f (Helm install: %.1f reads)",
+			reconcilesPerItem(s.reconciles, s.byController, s.n), float64(s.opWrites.Reads)/float64(s.n), float64(s.helmWrites.Reads)/float64(s.n))),
 	}
 }
 
@@ -155,7 +156,8 @@ func (c changeResult) rows() []row {
 	}
 	return []row{
 		goalRow("size 3→5 → StatefulSet updated, p50", "≤ 1.2× helm upgrade", s.summary("upgrade"), s.p50Ratio() <= latencyGoal),
-		infoRow("writes / reconciles per size change", fmt.Sprintf("%s / %.1f", perItem(s.opWrites, s.helmWrites, s.n), s.reconciles/float64(s.n))),
+		infoRow("writes / reconciles per size change", fmt.Sprintf("%s / %s", perItem(s.opWrites, s.helmWrites, s.n),
+			reconcilesPerItem(s.reconciles, s.byController, s.n))),
 	}
 }
 
@@ -203,6 +205,7 @@ type bulk struct {
 	memory               memory
 	opWrites, helmWrites auditCounts
 	reconciles           float64
+	byController         map[string]float64
 	err                  error
 }
 
@@ -230,6 +233,7 @@ func (b *bench) bulkPhase(ctx context.Context, t *testing.T, prefix string, n in
 	progress("%d Helm installs took %s", n, secs(r.helm))
 	after := b.counts(t)
 	r.opWrites, r.reconciles = mid.operator.minus(before.operator), mid.reconciles-before.reconciles
+	r.byController = reconcilesSince(mid, before)
 	r.helmWrites = after.helm.minus(mid.helm)
 	return r
 }
@@ -293,7 +297,7 @@ func (r bulk) rows(scale bool) []row {
 	rows := []row{
 		goalRow(what, goal, fmt.Sprintf("%.2f× (%s vs %s)", x, secs(r.operator), secs(r.helm)), x <= limit),
 		infoRow(fmt.Sprintf("writes / reconciles per CR, %d at once", r.n),
-			fmt.Sprintf("%s / %.1f", perItem(r.opWrites, r.helmWrites, r.n), r.reconciles/float64(r.n))),
+			fmt.Sprintf("%s / %s", perItem(r.opWrites, r.helmWrites, r.n), reconcilesPerItem(r.reconciles, r.byController, r.n))),
 	}
 	mem := fmt.Sprintf("%s / %s (peak RSS so far %s)", mib(r.memory.RSS), mib(r.memory.HeapInuse), mib(r.memory.PeakRSS))
 	if scale {
@@ -337,14 +341,15 @@ func (b *bench) conflictRow(t *testing.T) row {
 		on = append(on, fmt.Sprintf("%s %d", target, n))
 	}
 	slices.Sort(on)
-	return goalRow("409 conflicts, whole run", "0", fmt.Sprintf("%d of %d writes (Helm SDK: %d) %s",
-		c.operator.Conflicts, c.operator.Writes+c.operator.Events, c.helm.Conflicts, strings.Join(on, ", ")), c.operator.Conflicts == 0)
+	return goalRow("409 conflicts, whole run", "0", strings.TrimSpace(fmt.Sprintf("%d of %d writes (Helm SDK: %d) %s",
+		c.operator.Conflicts, c.operator.Writes+c.operator.Events, c.helm.Conflicts, strings.Join(on, ", "))), c.operator.Conflicts == 0)
 }
 
 // counts is what both sides have done so far.
 type counts struct {
 	operator, helm auditCounts
 	reconciles     float64
+	byController   map[string]float64 // reconciles
 }
 
 func (b *bench) counts(t *testing.T) counts {
@@ -362,6 +367,7 @@ func (b *bench) counts(t *testing.T) counts {
 		t.Fatal(err)
 	}
 	c.reconciles = m["controller_runtime_reconcile_total"]
+	c.byController = m.perController("controller_runtime_reconcile_total")
 	return c
 }
 
@@ -373,6 +379,27 @@ func (b *bench) finish(t *testing.T, s *sideBySide, before counts) {
 	}
 	s.opWrites, s.helmWrites = after.operator.minus(before.operator), after.helm.minus(before.helm)
 	s.reconciles = after.reconciles - before.reconciles
+	s.byController = reconcilesSince(after, before)
+}
+
+func reconcilesSince(after, before counts) map[string]float64 {
+	d := map[string]float64{}
+	for c, v := range after.byController {
+		if n := v - before.byController[c]; n != 0 {
+			d[c] = n
+		}
+	}
+	return d
+}
+
+// reconcilesPerItem is the reconciles per cluster, in total and per controller.
+func reconcilesPerItem(total float64, byController map[string]float64, n int) string {
+	var parts []string
+	for c, v := range byController {
+		parts = append(parts, fmt.Sprintf("%s %.1f", c, v/float64(n)))
+	}
+	slices.Sort(parts)
+	return fmt.Sprintf("%.1f (%s)", total/float64(n), strings.Join(parts, ", "))
 }
 
 // perItem is the writes per cluster of both sides, with the operator's
