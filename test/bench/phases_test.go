@@ -218,14 +218,17 @@ func (b *bench) bulkPhase(ctx context.Context, t *testing.T, prefix string, n in
 		names[i] = fmt.Sprintf("%s-%04d", prefix, i)
 	}
 	before := b.counts(t)
-	if r.operator, r.err = b.operatorBulk(ctx, names); r.err != nil {
-		return r
-	}
+	r.operator, r.err = b.operatorBulk(ctx, names)
 	r.clusters = b.clusters
-	progress("%d NatsClusters settled in %s", n, secs(r.operator))
-	if r.memory, r.err = b.op.memory(); r.err != nil {
+	// Memory is worth knowing even when the operator never settled.
+	var memErr error
+	if r.memory, memErr = b.op.memory(); r.err == nil {
+		r.err = memErr
+	}
+	if r.err != nil {
 		return r
 	}
+	progress("%d NatsClusters settled in %s", n, secs(r.operator))
 	mid := b.counts(t)
 	if r.helm, r.err = b.helmBulk(ctx, names); r.err != nil {
 		return r
@@ -290,20 +293,28 @@ func (r bulk) rows(scale bool) []row {
 		what, goal, limit = fmt.Sprintf("%d CRs → operator idle again", r.n), fmt.Sprintf("settles, ≤ %.1f× %d sequential Helm installs", scaleGoal, r.n), scaleGoal
 	}
 	rssWhat := fmt.Sprintf("RSS / heap with %d CRs, %d unrelated Secrets", r.clusters, r.secrets)
+	mem := fmt.Sprintf("%s / %s (peak RSS so far %s)", mib(r.memory.RSS), mib(r.memory.HeapInuse), mib(r.memory.PeakRSS))
+	memRow := infoRow(rssWhat, mem)
+	if scale {
+		memRow = goalRow(rssWhat, "≤ 128 MiB RSS", mem, r.memory.RSS > 0 && r.memory.RSS <= rssGoal)
+	}
 	if r.err != nil {
-		return []row{missedRow(what, goal, r.err), missedRow(rssWhat, "≤ 128 MiB RSS", r.err)}
+		switch {
+		case r.memory.RSS > 0:
+		case scale:
+			memRow = missedRow(rssWhat, "≤ 128 MiB RSS", r.err)
+		default:
+			memRow = infoRow(rssWhat, "not measured: "+r.err.Error())
+		}
+		return []row{missedRow(what, goal, r.err), memRow}
 	}
 	x := ratio(r.operator, r.helm)
-	rows := []row{
+	return []row{
 		goalRow(what, goal, fmt.Sprintf("%.2f× (%s vs %s)", x, secs(r.operator), secs(r.helm)), x <= limit),
 		infoRow(fmt.Sprintf("writes / reconciles per CR, %d at once", r.n),
 			fmt.Sprintf("%s / %s", perItem(r.opWrites, r.helmWrites, r.n), reconcilesPerItem(r.reconciles, r.byController, r.n))),
+		memRow,
 	}
-	mem := fmt.Sprintf("%s / %s (peak RSS so far %s)", mib(r.memory.RSS), mib(r.memory.HeapInuse), mib(r.memory.PeakRSS))
-	if scale {
-		return append(rows, goalRow(rssWhat, "≤ 128 MiB RSS", mem, r.memory.RSS <= rssGoal))
-	}
-	return append(rows, infoRow(rssWhat, mem))
 }
 
 // idlePhase counts what the operator does while nothing changes.
