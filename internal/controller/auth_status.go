@@ -75,7 +75,7 @@ func (r *AuthReconciler) report(ctx context.Context, nc *natsv1alpha2.NatsCluste
 		r.Recorder.Event(nc, corev1.EventTypeWarning, c.Reason, c.Message)
 		log.FromContext(ctx).Info("auth config not applied", "reason", c.Reason, "message", c.Message)
 	}
-	return status.SetCondition(ctx, r.Client, types.NamespacedName{Namespace: nc.Namespace, Name: nc.Name}, c)
+	return status.SetCondition(ctx, r.Client, status.AuthFieldManager, types.NamespacedName{Namespace: nc.Namespace, Name: nc.Name}, c)
 }
 
 // finish ends a reconcile on err: a userError is reported and ends it

@@ -39,7 +39,7 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, status.SetCondition(ctx, r.Client, req.NamespacedName, status.Ready(desiredSize(&nc), sts))
+	return ctrl.Result{}, status.SetCondition(ctx, r.Client, status.ReadyFieldManager, req.NamespacedName, status.Ready(desiredSize(&nc), sts))
 }
 
 func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Request) (*appsv1.StatefulSet, error) {

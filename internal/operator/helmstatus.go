@@ -7,12 +7,13 @@ import (
 	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/status"
@@ -40,24 +41,65 @@ const maxEventMessage = 1024
 // Event of its own, so they are not announced twice.
 const postRenderFailure = "error while running post render on files"
 
-// helmStatusClient is the Helm reconciler's client. Its status writes never
-// lose a failure to a concurrent writer, and each new failure is also a
-// Warning Event.
+// helmStatusClient is the Helm reconciler's client. Its writes to a
+// NatsCluster never conflict with the Go controllers' and never lose a
+// failure, and each new failure is also a Warning Event.
 //
-// The reconciler writes the whole status of the object it read when the
-// reconcile started, and on a conflict drops the write: helm-operator-plugins
-// does not retry conflicts and ignores the write's error when the reconcile
-// itself failed. The Go controllers write Ready and AuthReady meanwhile: a
-// failed install creates the StatefulSet and its uninstall removes it, so
-// Ready changes twice during every attempt and ReleaseFailed was lost on
-// every attempt, for as long as the failure lasted (13 minutes and more
-// for a name the API server refuses as a Service name). Here every status
-// write starts from the object as it is now, from the API server, keeps the
-// conditions the reconciler does not own and takes the ones it does.
+// helm-operator-plugins writes the CR twice: its uninstall finalizer with
+// an Update of the object it read from the cache, and the whole status of
+// that object with Status().Update. Both carry that object's
+// resourceVersion, so each failed with 409 whenever Ready or AuthReady had
+// been written meanwhile (97 of 100 creates, logged as "failed to add
+// uninstall finalizer … the object has been modified"), and a lost status
+// write lost ReleaseFailed. Here both are server-side applies as
+// helmFieldManager of only what the Helm reconciler owns: its finalizer,
+// its condition types and deployedRelease. An apply carries no
+// resourceVersion and leaves every other field to its own writer.
 type helmStatusClient struct {
 	client.Client
 	reader   client.Reader // the API server, not the cache
 	recorder record.EventRecorder
+}
+
+// Update is how helm-operator-plugins adds and removes its uninstall
+// finalizer on the primary object, the only change it makes there.
+func (c helmStatusClient) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok || u.GroupVersionKind() != natsv1alpha2.NatsClusterGVK {
+		return c.Client.Update(ctx, obj, opts...)
+	}
+	want := controllerutil.ContainsFinalizer(u, uninstallFinalizer)
+	apply := identity(u)
+	if want {
+		apply.SetFinalizers([]string{uninstallFinalizer})
+	}
+	if err := c.Patch(ctx, apply, client.Apply, client.FieldOwner(helmFieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	if !want && controllerutil.ContainsFinalizer(apply, uninstallFinalizer) {
+		// Added by an Update of an earlier operator version: an apply
+		// cannot take away what another field manager owns.
+		patch := client.MergeFrom(apply.DeepCopy())
+		controllerutil.RemoveFinalizer(apply, uninstallFinalizer)
+		if err := c.Patch(ctx, apply, patch); err != nil {
+			return err
+		}
+	}
+	u.Object = apply.Object
+	return nil
+}
+
+// uninstallFinalizer is helm-operator-plugins' finalizer on the CR.
+const uninstallFinalizer = "uninstall-helm-release"
+
+// identity is an apply configuration of obj that names it and holds
+// nothing else.
+func identity(obj *unstructured.Unstructured) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{}}
+	u.SetGroupVersionKind(obj.GroupVersionKind())
+	u.SetNamespace(obj.GetNamespace())
+	u.SetName(obj.GetName())
+	return u
 }
 
 func (c helmStatusClient) Status() client.SubResourceWriter {
@@ -70,39 +112,74 @@ type helmStatusWriter struct {
 	recorder record.EventRecorder
 }
 
+// Update applies the Helm reconciler's part of the status it computed,
+// when that differs from what the API server holds.
 func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
 	desired, ok := obj.(*unstructured.Unstructured)
 	if !ok {
 		return w.SubResourceWriter.Update(ctx, obj, opts...)
 	}
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		current := &unstructured.Unstructured{}
-		current.SetGroupVersionKind(desired.GroupVersionKind())
-		if err := w.reader.Get(ctx, client.ObjectKeyFromObject(desired), current); err != nil {
-			return err
-		}
-		before, err := clusterStatus(current)
-		if err != nil {
-			return err
-		}
-		helm, err := clusterStatus(desired)
-		if err != nil {
-			return err
-		}
-		after := mergeHelmStatus(before, helm)
-		st, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&after)
-		if err != nil {
-			return err
-		}
-		current.Object["status"] = st
-		if err := w.SubResourceWriter.Update(ctx, current, opts...); err != nil {
-			return err
-		}
-		// The reconciler goes on (finalizer removal) from what was written.
+	current := &unstructured.Unstructured{}
+	current.SetGroupVersionKind(desired.GroupVersionKind())
+	if err := w.reader.Get(ctx, client.ObjectKeyFromObject(desired), current); err != nil {
+		return err
+	}
+	before, err := clusterStatus(current)
+	if err != nil {
+		return err
+	}
+	helm, err := clusterStatus(desired)
+	if err != nil {
+		return err
+	}
+	owned := helmOwnedStatus(before, helm)
+	after := mergeHelmStatus(before, owned)
+	if equality.Semantic.DeepEqual(before, after) {
 		desired.Object = current.Object
-		w.recordNewFailures(desired, before, after)
 		return nil
-	})
+	}
+	apply, err := statusApply(desired, owned)
+	if err != nil {
+		return err
+	}
+	if err := w.Patch(ctx, apply, client.Apply, client.FieldOwner(helmFieldManager), client.ForceOwnership); err != nil {
+		return err
+	}
+	// The reconciler goes on (finalizer removal) from what was written.
+	desired.Object = apply.Object
+	w.recordNewFailures(desired, before, after)
+	return nil
+}
+
+// helmOwnedStatus is the part of the Helm reconciler's status it owns.
+// Deployed means the last good release is running: where the reconciler
+// says it does not know (a refused dry-run, pause), the release it
+// deployed is still the one running, so Deployed and deployedRelease stay.
+func helmOwnedStatus(current, helm natsv1alpha2.ClusterStatus) natsv1alpha2.ClusterStatus {
+	out := natsv1alpha2.ClusterStatus{DeployedRelease: helm.DeployedRelease}
+	for _, c := range helm.Conditions {
+		if helmConditionTypes[c.Type] {
+			out.Conditions = append(out.Conditions, c)
+		}
+	}
+	deployed := status.Find(out.Conditions, natsv1alpha2.ConditionDeployed)
+	last := status.Find(current.Conditions, natsv1alpha2.ConditionDeployed)
+	if deployed != nil && deployed.Status == metav1.ConditionUnknown && last != nil && last.Status == metav1.ConditionTrue {
+		*deployed = *last
+		out.DeployedRelease = current.DeployedRelease
+	}
+	return out
+}
+
+// statusApply is the apply configuration of st as obj's status.
+func statusApply(obj *unstructured.Unstructured, st natsv1alpha2.ClusterStatus) (*unstructured.Unstructured, error) {
+	raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&st)
+	if err != nil {
+		return nil, fmt.Errorf("status of %s: %w", obj.GetName(), err)
+	}
+	u := identity(obj)
+	u.Object["status"] = raw
+	return u, nil
 }
 
 // mergeHelmStatus is current with the Helm reconciler's conditions and

@@ -1,7 +1,6 @@
 // Package status holds the condition logic of the Go controllers. Conditions
-// are pure functions of observed objects; one helper writes them. Only
-// condition types are written, because the Helm reconciler rewrites the
-// rest of NatsCluster.status.
+// are pure functions of observed objects; one helper writes them, each
+// controller as its own field manager, only its own condition types.
 package status
 
 import (
@@ -10,8 +9,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -62,23 +62,48 @@ func Merge(conds []natsv1alpha2.Condition, c natsv1alpha2.Condition, now metav1.
 	return append(append([]natsv1alpha2.Condition(nil), conds...), c), true
 }
 
-// SetCondition writes one condition type on a NatsCluster. It re-reads the
-// object and patches with optimistic locking, so a concurrent status write
-// by the Helm reconciler is never overwritten; a conflict is retried.
-func SetCondition(ctx context.Context, c client.Client, key types.NamespacedName, cond natsv1alpha2.Condition) error {
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var nc natsv1alpha2.NatsCluster
-		if err := c.Get(ctx, key, &nc); err != nil {
-			return client.IgnoreNotFound(err)
-		}
-		conds, changed := Merge(nc.Status.Conditions, cond, metav1.Now())
-		if !changed {
-			return nil
-		}
-		patch := client.MergeFromWithOptions(nc.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		nc.Status.Conditions = conds
-		return c.Status().Patch(ctx, &nc, patch)
-	})
+// Field managers of the Go controllers' condition writes. Each owns its
+// condition types in NatsCluster.status.conditions (a map list keyed by
+// type) and nothing else, so no writer replaces another's.
+const (
+	ReadyFieldManager = "nats-operator-ready"
+	AuthFieldManager  = "nats-operator-auth"
+)
+
+// SetCondition writes one condition type on a NatsCluster by server-side
+// apply of that condition alone, as fieldManager. An apply carries no
+// resourceVersion, so it never conflicts with the Helm reconciler's or the
+// other controllers' writes, and it touches no other condition. The
+// cached object only tells whether anything changes and since when.
+func SetCondition(ctx context.Context, c client.Client, fieldManager string, key types.NamespacedName, cond natsv1alpha2.Condition) error {
+	var nc natsv1alpha2.NatsCluster
+	if err := c.Get(ctx, key, &nc); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	conds, changed := Merge(nc.Status.Conditions, cond, metav1.Now())
+	if !changed {
+		return nil
+	}
+	apply, err := conditionApply(key, *Find(conds, cond.Type))
+	if err != nil {
+		return err
+	}
+	err = c.Status().Patch(ctx, apply, client.Apply, client.FieldOwner(fieldManager), client.ForceOwnership)
+	return client.IgnoreNotFound(err)
+}
+
+// conditionApply is the apply configuration of one condition of a
+// NatsCluster's status.
+func conditionApply(key types.NamespacedName, cond natsv1alpha2.Condition) (*unstructured.Unstructured, error) {
+	c, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&cond)
+	if err != nil {
+		return nil, fmt.Errorf("condition %s: %w", cond.Type, err)
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"conditions": []any{c}}}}
+	u.SetGroupVersionKind(natsv1alpha2.NatsClusterGVK)
+	u.SetNamespace(key.Namespace)
+	u.SetName(key.Name)
+	return u, nil
 }
 
 // Find returns the condition of type t in conds, or nil.

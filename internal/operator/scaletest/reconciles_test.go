@@ -27,11 +27,8 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	waitCondition(t, nc, natsv1alpha2.ConditionDeployed, metav1.ConditionTrue)
 	waitCondition(t, nc, natsv1alpha2.ConditionReady, metav1.ConditionFalse) // no kubelet: 0/3
 	created := waitIdle(t)
-	// The second one is the retry after the uninstall finalizer's write
-	// met a concurrent status write (409), until the status writers stop
-	// racing.
-	if n := created - before; n < 1 || n > 2 {
-		t.Errorf("create: %d Helm reconciles, want 1 (2 with the finalizer's conflict)", n)
+	if n := created - before; n != 1 {
+		t.Errorf("create: %d Helm reconciles, want 1", n)
 	}
 
 	var cur natsv1alpha2.NatsCluster
@@ -48,4 +45,5 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	if n := changed - created; n != 1 {
 		t.Errorf("size 3→5: %d Helm reconciles, want 1", n)
 	}
+	o.assertNoConflicts(t)
 }
