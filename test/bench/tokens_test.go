@@ -16,8 +16,6 @@ import (
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 )
 
-const tokenLatencyGoal = time.Second // p99, NatsServiceRole → token Secret
-
 // tokenPhase creates a NatsCluster with ServiceAccount users, then one
 // ServiceAccount and NatsServiceRole at a time, and times each role until
 // its token Secret exists.
