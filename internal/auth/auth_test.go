@@ -2,7 +2,6 @@ package auth
 
 import (
 	"errors"
-	"net/url"
 	"reflect"
 	"sort"
 	"strings"
@@ -343,6 +342,7 @@ func TestRouteAndGatewayFiles(t *testing.T) {
 	files, err := Sources{
 		Cluster:        &Credentials{User: "route user", Password: password, Timeout: 1},
 		ClusterTimeout: 4,
+		Routes:         Routes{Servers: []string{"nats-0.nats-mgmt.ns.svc:6222", "nats-1.nats-mgmt.ns.svc:6222"}, Extra: []string{"nats://other:7244"}},
 		Gateway:        &Credentials{User: "gw", Password: "g"},
 	}.Files()
 	if err != nil {
@@ -352,12 +352,14 @@ func TestRouteAndGatewayFiles(t *testing.T) {
 	if o.Cluster.Username != "route user" || o.Cluster.Password != password || o.Cluster.AuthTimeout != 4 {
 		t.Errorf("cluster auth = %q %q %v", o.Cluster.Username, o.Cluster.Password, o.Cluster.AuthTimeout)
 	}
-	u, err := url.Parse("nats://" + string(files[KeyRouteUser]) + ":" + string(files[KeyRoutePassword]) + "@nats-0.nats-mgmt:6222")
-	if err != nil {
-		t.Fatal(err)
+	routes := natsOptions(t, RoutesBlock, string(files[KeyRoutes])).Routes
+	if len(routes) != 3 || routes[2].String() != "nats://other:7244" {
+		t.Fatalf("routes.conf = %q: want both servers with credentials, then the extra route as given", files[KeyRoutes])
 	}
-	if p, _ := u.User.Password(); u.User.Username() != "route user" || p != password {
-		t.Errorf("route URL userinfo reads back as %q %q", u.User.Username(), p)
+	for _, u := range routes[:2] {
+		if p, _ := u.User.Password(); u.User.Username() != "route user" || p != password {
+			t.Errorf("route URL %s: userinfo reads back as %q %q", u.Host, u.User.Username(), p)
+		}
 	}
 	g := natsOptions(t, GatewayBlock, string(files[KeyGateway]))
 	if g.Gateway.Username != "gw" || g.Gateway.Password != "g" {

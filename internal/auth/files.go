@@ -7,11 +7,12 @@ const (
 	KeyClients = "clients.conf"
 	// KeyCluster: body of cluster { authorization { } }.
 	KeyCluster = "cluster.conf"
-	// KeyRouteUser and KeyRoutePassword: the route credentials, escaped for
-	// the userinfo of a route URL (EscapeUserinfo); the chart builds
-	// nats://$(ROUTE_USER):$(ROUTE_PASSWORD)@... from them.
-	KeyRouteUser     = "route-user"
-	KeyRoutePassword = "route-password"
+	// KeyRoutes: routes: [...] in the body of cluster { }, the route URLs
+	// with the route credentials. It is written here, not in nats.conf or
+	// the pod's environment, so that the chart never sees the password and
+	// a scale changes neither the pod template nor nats.conf: the servers
+	// reload it.
+	KeyRoutes = "routes.conf"
 	// KeyGateway: body of gateway { authorization { } }.
 	KeyGateway = "gateway.conf"
 )
@@ -31,6 +32,8 @@ type Sources struct {
 	// Cluster is the parsed clusterAuthSecret, nil without one.
 	Cluster        *Credentials
 	ClusterTimeout int
+	// Routes are where the routes go when Cluster is set.
+	Routes Routes
 	// Gateway is the parsed gatewayAuthSecret, nil without one or without
 	// gatewayConfig.
 	Gateway        *Credentials
@@ -48,23 +51,26 @@ func (s Sources) Files() (map[string][]byte, error) {
 		}
 		body := a.Body()
 		if err := Validate(ClientsBlock, body, a.Secrets()...); err != nil {
-			return nil, errorf(err, "clients.conf: ")
+			return nil, withPrefix(err, "clients.conf: ")
 		}
 		files[KeyClients] = []byte(body)
 	}
 	if s.Cluster != nil {
 		c := withTimeout(s.Cluster, s.ClusterTimeout)
 		if err := Validate(ClusterBlock, c.Body(), c.Password); err != nil {
-			return nil, errorf(err, "cluster.conf: ")
+			return nil, withPrefix(err, "cluster.conf: ")
 		}
 		files[KeyCluster] = []byte(c.Body())
-		files[KeyRouteUser] = []byte(EscapeUserinfo(c.User))
-		files[KeyRoutePassword] = []byte(EscapeUserinfo(c.Password))
+		routes := s.Routes.Body(c)
+		if err := Validate(RoutesBlock, routes, c.Password, EscapeUserinfo(c.Password)); err != nil {
+			return nil, withPrefix(err, "routes.conf: ")
+		}
+		files[KeyRoutes] = []byte(routes)
 	}
 	if s.Gateway != nil {
 		g := withTimeout(s.Gateway, s.GatewayTimeout)
 		if err := Validate(GatewayBlock, g.Body(), g.Password); err != nil {
-			return nil, errorf(err, "gateway.conf: ")
+			return nil, withPrefix(err, "gateway.conf: ")
 		}
 		files[KeyGateway] = []byte(g.Body())
 	}

@@ -166,11 +166,12 @@ func parse(raw []byte, fields []field) error {
 	return nil
 }
 
-// errorf keeps the class of a wrapped input error.
-func errorf(err error, format string, args ...any) error {
+// withPrefix puts prefix before the message of err, keeping the class of
+// a wrapped input error.
+func withPrefix(err error, prefix string) error {
 	var ie *inputError
 	if errors.As(err, &ie) {
-		return &inputError{class: ie.class, msg: fmt.Sprintf(format, args...) + ie.msg}
+		return &inputError{class: ie.class, msg: prefix + ie.msg}
 	}
-	return fmt.Errorf(format+"%w", append(args, err)...)
+	return fmt.Errorf("%s%w", prefix, err)
 }

@@ -21,6 +21,8 @@ const (
 	ClusterBlock
 	// GatewayBlock: gateway { authorization { } } (gateway.conf).
 	GatewayBlock
+	// RoutesBlock: cluster { } (routes.conf).
+	RoutesBlock
 )
 
 // Wrap puts a fragment into the smallest config that nats-server loads the
@@ -32,6 +34,8 @@ func Wrap(b Block, body string) string {
 		return "cluster {\n  name: \"validate\"\n  port: 6222\n" + auth + "}\n"
 	case GatewayBlock:
 		return "gateway {\n  name: \"validate\"\n  port: 7222\n" + auth + "}\n"
+	case RoutesBlock:
+		return "cluster {\n  name: \"validate\"\n  port: 6222\n" + body + "}\n"
 	default:
 		return auth
 	}

@@ -29,7 +29,7 @@ authorization {
 cluster {
   name: "demo"
   port: 6222
-  routes: $ROUTES
+  include "auth/routes.conf"
   authorization {
     include "auth/cluster.conf"
   }
@@ -97,9 +97,6 @@ spec:
 %s        env:
         - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
         - {name: SERVER_NAME, value: $(POD_NAME)}
-        - {name: ROUTE_USER, valueFrom: {secretKeyRef: {name: demo-auth, key: route-user}}}
-        - {name: ROUTE_PASSWORD, valueFrom: {secretKeyRef: {name: demo-auth, key: route-password}}}
-        - {name: ROUTES, value: '["nats://$(ROUTE_USER):$(ROUTE_PASSWORD)@demo-0.demo-mgmt.team-a.svc:6222"]'}
 ---
 apiVersion: policy/v1
 kind: PodDisruptionBudget

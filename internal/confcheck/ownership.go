@@ -17,6 +17,7 @@ import (
 var (
 	clientsInclude          = "auth/" + auth.KeyClients
 	clusterInclude          = "auth/" + auth.KeyCluster
+	routesInclude           = "auth/" + auth.KeyRoutes
 	gatewayInclude          = "auth/" + auth.KeyGateway
 	clientAdvertiseInclude  = "advertise/client_advertise.conf"
 	gatewayAdvertiseInclude = "advertise/gateway_advertise.conf"
@@ -61,7 +62,9 @@ func ownedBy(nc *natsv1alpha2.NatsCluster) owned {
 			out.includes = append(out.includes, include{file: path.Clean(a.ClientsAuthFile), at: []string{"authorization"}, requiredBy: "spec.auth.clientsAuthFile", alone: true})
 		}
 		if a.ClusterAuthSecret != "" {
-			out.includes = append(out.includes, include{file: clusterInclude, at: []string{"cluster.authorization"}, requiredBy: "spec.auth.clusterAuthSecret", alone: true})
+			out.includes = append(out.includes,
+				include{file: clusterInclude, at: []string{"cluster.authorization"}, requiredBy: "spec.auth.clusterAuthSecret", alone: true},
+				include{file: routesInclude, at: []string{"cluster"}, requiredBy: "spec.auth.clusterAuthSecret"})
 		}
 		if a.GatewayAuthSecret != "" && nc.Spec.GatewayConfig != nil {
 			out.includes = append(out.includes, include{file: gatewayInclude, at: []string{"gateway.authorization"}, requiredBy: "spec.auth.gatewayAuthSecret", alone: true})

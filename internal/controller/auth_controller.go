@@ -26,8 +26,8 @@ import (
 )
 
 // AuthReconciler writes, per NatsCluster, the Secret <cluster>-auth that the
-// chart mounts (clients.conf, cluster.conf, route-user, route-password,
-// gateway.conf; see internal/auth) and the ServiceAccount token Secrets of
+// chart mounts (clients.conf, cluster.conf, routes.conf, gateway.conf; see
+// internal/auth) and the ServiceAccount token Secrets of
 // enableServiceAccounts. A bad input never replaces the last good
 // <cluster>-auth: it sets AuthReady=False with a reason and a Warning Event.
 type AuthReconciler struct {
@@ -43,6 +43,8 @@ type AuthReconciler struct {
 	// MaxRequeueAfter bounds the wait for the next token renewal; 0 means
 	// no bound. Tests with a fake Clock use it to notice the jump.
 	MaxRequeueAfter time.Duration
+	// Values are the cluster's chart values, for the route list.
+	Values ValuesFunc
 }
 
 // +kubebuilder:rbac:groups=nats.io,resources=natsclusters,verbs=get;list;watch

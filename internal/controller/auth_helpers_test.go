@@ -69,17 +69,21 @@ func startOperator(t *testing.T, oc operatorConfig) *offsetClock {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ws, err := operator.LoadWatches(filepath.Join(testutil.RepoRoot(), "watches.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !oc.withoutHelm {
-		ws, err := operator.LoadWatches(filepath.Join(testutil.RepoRoot(), "watches.yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
 		if err := operator.SetupHelm(mgr, ws, operator.Policy{}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	translator, err := operator.Translator(ws, operator.Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	clock := &offsetClock{}
-	if err := controller.SetupAuth(mgr, controller.AuthOptions{Clock: clock, MaxRequeueAfter: time.Second}); err != nil {
+	if err := controller.SetupAuth(mgr, controller.AuthOptions{Clock: clock, MaxRequeueAfter: time.Second, Values: translator.Values}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -237,6 +239,16 @@ func TestEditedClientsAuthSecretChangesConfig(t *testing.T) {
 	waitEvent(t, nc, corev1.EventTypeNormal, natsv1alpha2.ReasonAuthSecretUpdated, "updated")
 }
 
+// routesOf loads routes.conf of <cluster>-auth into nats-server's options.
+func routesOf(t *testing.T, s *corev1.Secret) []*url.URL {
+	t.Helper()
+	o := &server.Options{}
+	if err := o.ProcessConfigString(auth.Wrap(auth.RoutesBlock, string(s.Data[auth.KeyRoutes]))); err != nil {
+		t.Fatalf("routes.conf: %v", err)
+	}
+	return o.Routes
+}
+
 func TestRouteAndGatewayAuth(t *testing.T) {
 	testutil.Integration(t)
 	startOperator(t, operatorConfig{})
@@ -249,7 +261,7 @@ func TestRouteAndGatewayAuth(t *testing.T) {
 	create(t, nc)
 	deleteAtEnd(t, nc)
 	s := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
-		for _, k := range []string{auth.KeyCluster, auth.KeyRouteUser, auth.KeyRoutePassword, auth.KeyGateway} {
+		for _, k := range []string{auth.KeyCluster, auth.KeyRoutes, auth.KeyGateway} {
 			if len(s.Data[k]) == 0 {
 				return fmt.Errorf("no %s yet", k)
 			}
@@ -259,24 +271,45 @@ func TestRouteAndGatewayAuth(t *testing.T) {
 	if _, ok := s.Data[auth.KeyClients]; ok {
 		t.Error("clients.conf written without clientsAuthSecret or enableServiceAccounts")
 	}
-	if got := string(s.Data[auth.KeyRouteUser]); got != "route%20user" {
-		t.Errorf("route-user = %q", got)
+	routes := routesOf(t, s)
+	if len(routes) != 1 || routes[0].Host != fmt.Sprintf("%s-0.%s-mgmt.%s.svc:6222", nc.Name, nc.Name, ns) {
+		t.Fatalf("routes.conf of a 1-server cluster: %v", routes)
 	}
 
-	// Two servers route to each other with the URL the chart builds from
-	// route-user and route-password; the seed checks cluster.conf.
+	// Two servers route to each other with the credentials of routes.conf;
+	// the seed checks them with cluster.conf.
 	clusterConf := func(routes string) string {
 		return "cluster {\n  name: nats\n  listen: 127.0.0.1:-1\n  authorization { include \"auth/cluster.conf\" }\n" + routes + "}\n"
 	}
 	seed := startNATS(t, s.Data, clusterConf(""))
-	url := fmt.Sprintf("nats://%s:%s@%s", s.Data[auth.KeyRouteUser], s.Data[auth.KeyRoutePassword], seed.ClusterAddr())
-	peer := startNATS(t, s.Data, clusterConf("  routes: [\""+url+"\"]\n"))
+	toSeed := *routes[0]
+	toSeed.Host = seed.ClusterAddr().String()
+	peer := startNATS(t, s.Data, clusterConf("  routes: [\""+toSeed.String()+"\"]\n"))
 	testutil.Eventually(t, timeout, func(context.Context) error {
 		if seed.NumRoutes() == 0 || peer.NumRoutes() == 0 {
 			return errors.New("no route between the servers")
 		}
 		return nil
 	})
+
+	// A scale changes routes.conf, which the servers reload, and nothing
+	// the pod template reads (see render's TestScaleKeepsThePodTemplate).
+	patch := client.MergeFrom(nc.DeepCopy())
+	nc.Spec.Size = ptr.To[int32](3)
+	if err := cp.Client.Patch(context.Background(), nc, patch); err != nil {
+		t.Fatal(err)
+	}
+	s = waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if n := strings.Count(string(s.Data[auth.KeyRoutes]), "nats://"); n != 3 {
+			return fmt.Errorf("routes.conf has %d routes, want 3", n)
+		}
+		return nil
+	})
+	for i, u := range routesOf(t, s) {
+		if p, _ := u.User.Password(); u.User.Username() != "route user" || p != password || !strings.HasPrefix(u.Host, fmt.Sprintf("%s-%d.", nc.Name, i)) {
+			t.Errorf("route %d: %s with user %q", i, u.Host, u.User.Username())
+		}
+	}
 	startNATS(t, s.Data, "gateway {\n  name: east\n  listen: 127.0.0.1:-1\n  authorization { include \"auth/gateway.conf\" }\n}\n")
 	waitAuthReady(t, nc, natsv1alpha2.ReasonAuthConfigured)
 }

@@ -21,11 +21,17 @@ type AuthOptions struct {
 	// MaxRequeueAfter bounds the wait for the next token renewal; 0 means
 	// none.
 	MaxRequeueAfter time.Duration
+	// Values are a NatsCluster's chart values, as the Helm reconciler
+	// computes them; required.
+	Values ValuesFunc
 }
 
 // SetupAuth registers the auth controllers (AuthReconciler and
 // ServiceRoleReconciler), their name indexes and the SecretWatcher.
 func SetupAuth(mgr ctrl.Manager, o AuthOptions) error {
+	if o.Values == nil {
+		return fmt.Errorf("auth controllers: no chart values (AuthOptions.Values)")
+	}
 	ctx := context.Background()
 	byName := func(obj client.Object) []string { return []string{obj.GetName()} }
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &natsv1alpha2.NatsServiceRole{}, nameIndex, byName); err != nil {
@@ -46,7 +52,7 @@ func SetupAuth(mgr ctrl.Manager, o AuthOptions) error {
 	recorder := mgr.GetEventRecorderFor("nats-operator")
 	if err := (&AuthReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: recorder,
-		Secrets: watcher, Clock: o.Clock, MaxRequeueAfter: o.MaxRequeueAfter,
+		Secrets: watcher, Clock: o.Clock, MaxRequeueAfter: o.MaxRequeueAfter, Values: o.Values,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("auth controller: %w", err)
 	}

@@ -65,6 +65,7 @@ func (r *AuthReconciler) loadSources(ctx context.Context, nc *natsv1alpha2.NatsC
 			src.Static, err = auth.ParseClients(raw)
 		case "spec.auth.clusterAuthSecret":
 			src.Cluster, err = auth.ParseCredentials(raw)
+			src.Routes = r.routes(ctx, nc)
 		default:
 			src.Gateway, err = auth.ParseCredentials(raw)
 		}

@@ -23,7 +23,11 @@ func SetupWithPolicy(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error 
 	if err := (&controller.ClusterReadyReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("ready controller: %w", err)
 	}
-	if err := controller.SetupAuth(mgr, controller.AuthOptions{}); err != nil {
+	chartValues, err := chartValues(ws, policy)
+	if err != nil {
+		return err
+	}
+	if err := controller.SetupAuth(mgr, controller.AuthOptions{Values: chartValues}); err != nil {
 		return fmt.Errorf("auth controllers: %w", err)
 	}
 	return nil

@@ -4,62 +4,77 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/nats-operator/nats-operator/internal/auth"
 )
 
-// TestRouteCredentialsNeverRenderedAndAccepted renders a cluster with route
-// authentication: the chart holds no credential, only references that the
-// kubelet expands from the operator's auth Secret. With those expanded (as
-// the kubelet would) and the auth Secret's cluster.conf mounted, real servers
-// authenticate their routes; a server with the wrong password stays out.
-func TestRouteCredentialsNeverRenderedAndAccepted(t *testing.T) {
-	const user, password = "route-user", "p@ss:w/rd" // characters that need escaping in a URL
-	r := renderBytes(t, []byte(`
+const routeAuthCluster = `
 apiVersion: nats.io/v1alpha2
 kind: NatsCluster
 metadata: {name: ra, namespace: apps}
 spec:
-  size: 2
+  size: %d
   auth: {clusterAuthSecret: route-credentials, clusterAuthTimeout: 3}
-`))
+`
+
+func renderRouteAuth(t *testing.T, size int) rendered {
+	return renderBytes(t, []byte(strings.Replace(routeAuthCluster, "%d", strconv.Itoa(size), 1)))
+}
+
+// TestRouteCredentialsNeverRenderedAndAccepted renders a cluster with route
+// authentication: the chart holds no credential, nats.conf includes the
+// route list and the route authorization from the operator's auth Secret.
+// With that Secret's files as the auth controller writes them (cluster.conf
+// and routes.conf, the hosts pointed at local ports), real servers
+// authenticate their routes; a server with the wrong password stays out.
+func TestRouteCredentialsNeverRenderedAndAccepted(t *testing.T) {
+	const user, password = "route user", "p@ss:w/rd %+$x" // characters that need escaping in a URL
+	r := renderRouteAuth(t, 2)
 	for key, doc := range r {
 		if strings.Contains(doc, password) || strings.Contains(doc, url.QueryEscape(password)) {
 			t.Fatalf("%s contains the route password", key)
 		}
 	}
 	conf := r.natsConf(t, "ra")
-	if !strings.Contains(conf, `routes: $ROUTES`) || !strings.Contains(conf, `include "auth/cluster.conf"`) {
+	if !strings.Contains(conf, `include "auth/routes.conf"`) || !strings.Contains(conf, `include "auth/cluster.conf"`) {
 		t.Fatalf("nats.conf does not take routes and route authorization from the auth Secret:\n%s", conf)
 	}
-	_, nats := r.natsContainer(t, "ra")
-	env := envOf(nats)
-	if env["ROUTE_USER"].ValueFrom.SecretKeyRef.Name != "ra-auth" || env["ROUTE_PASSWORD"].ValueFrom.SecretKeyRef.Key != "route-password" {
-		t.Fatalf("route credentials do not come from the auth Secret: %+v %+v", env["ROUTE_USER"], env["ROUTE_PASSWORD"])
-	}
-	routesTemplate := env["ROUTES"].Value
 
 	ports := freePorts(t, 3)
 	start := func(i int, pass string) *server.Server {
-		// What the kubelet does with $(VAR) references, then the local addresses.
-		// userinfo escaping, as the auth Secret's route-user and route-password hold them
-		escUser, escPass := url.User(user).String(), strings.TrimPrefix(url.UserPassword("", pass).String(), ":")
-		routes := strings.NewReplacer("$(ROUTE_USER)", escUser, "$(ROUTE_PASSWORD)", escPass).Replace(routesTemplate)
+		files, err := auth.Sources{
+			Cluster:        &auth.Credentials{User: user, Password: pass},
+			ClusterTimeout: 3,
+			Routes:         auth.Routes{Servers: []string{"ra-0.ra-mgmt.apps.svc:6222", "ra-1.ra-mgmt.apps.svc:6222"}},
+		}.Files()
+		if err != nil {
+			t.Fatal(err)
+		}
+		routes := string(files[auth.KeyRoutes])
 		for j := range 2 {
 			routes = strings.ReplaceAll(routes, "ra-"+strconv.Itoa(j)+".ra-mgmt.apps.svc:6222", "127.0.0.1:"+strconv.Itoa(ports[j]))
 		}
-		t.Setenv("ROUTES", routes)
+		files[auth.KeyRoutes] = []byte(routes)
+		if pass != password {
+			// The intruder authenticates with a wrong password; the others
+			// check with the right one.
+			files[auth.KeyCluster] = []byte("user: \"" + user + "\"\npassword: \"" + password + "\"\ntimeout: 3\n")
+		}
 		dir := t.TempDir()
-		// The auth Secret's cluster.conf as the auth controller writes it.
 		if err := os.MkdirAll(filepath.Join(dir, "auth"), 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "auth", "cluster.conf"), []byte("user: \""+user+"\"\npassword: \""+password+"\"\ntimeout: 3\n"), 0o600); err != nil {
-			t.Fatal(err)
+		for k, v := range files {
+			if err := os.WriteFile(filepath.Join(dir, "auth", k), v, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		path := filepath.Join(dir, "nats.conf")
 		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
@@ -67,7 +82,7 @@ spec:
 		}
 		opts, err := server.ProcessConfigFile(path)
 		if err != nil {
-			t.Fatalf("rendered config with routes from the environment: %v", err)
+			t.Fatalf("rendered config with the auth Secret's files: %v", err)
 		}
 		opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, -1
 		opts.Cluster.Host, opts.Cluster.Port = "127.0.0.1", ports[i]
@@ -86,5 +101,19 @@ spec:
 	time.Sleep(2 * time.Second) // route attempts are retried every second
 	if n := peers(t, intruder); n != 0 {
 		t.Errorf("a server with the wrong route password joined %d peers", n)
+	}
+}
+
+// TestScaleKeepsThePodTemplate: with route authentication, a scale changes
+// the StatefulSet's replicas and nothing the pods run with, so no server
+// restarts (the route list is in the auth Secret, which they reload).
+func TestScaleKeepsThePodTemplate(t *testing.T) {
+	three, _ := renderRouteAuth(t, 3).natsContainer(t, "ra")
+	five, _ := renderRouteAuth(t, 5).natsContainer(t, "ra")
+	if !reflect.DeepEqual(three.Spec.Template, five.Spec.Template) {
+		t.Errorf("the pod template changes with the size:\n3: %+v\n5: %+v", three.Spec.Template, five.Spec.Template)
+	}
+	if *three.Spec.Replicas != 3 || *five.Spec.Replicas != 5 {
+		t.Errorf("replicas %d and %d", *three.Spec.Replicas, *five.Spec.Replicas)
 	}
 }

@@ -27,7 +27,7 @@ const (
 )
 
 // reservedEnv are the variables of the NATS container the operator defines.
-var reservedEnv = []string{EnvPodName, EnvPodNamespace, EnvServerName, EnvRouteUser, EnvRoutePassword, EnvRoutes}
+var reservedEnv = []string{EnvPodName, EnvPodNamespace, EnvServerName}
 
 // CheckTenantEnv refuses a variable the tenant defines in the NATS
 // container under a name the operator defines: nats.conf and the command

@@ -30,9 +30,6 @@ func TestTenantCannotRedefineWhatTheNATSContainerReads(t *testing.T) {
 		{corev1.EnvVar{Name: "POD_NAME", Value: "x"}, false},
 		{corev1.EnvVar{Name: "POD_NAME", ValueFrom: fieldRef("metadata.name")}, false},
 		{corev1.EnvVar{Name: "POD_NAMESPACE", Value: "x"}, false},
-		{corev1.EnvVar{Name: "ROUTES", Value: "[]"}, false},
-		{corev1.EnvVar{Name: "ROUTE_USER", Value: "u"}, false},
-		{corev1.EnvVar{Name: "ROUTE_PASSWORD", Value: "p"}, false},
 	}
 	for _, tc := range envCases {
 		if err := CheckTenantEnv(tc.env); (err == nil) != tc.ok {

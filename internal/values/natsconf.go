@@ -71,12 +71,6 @@ func generate(v *ChartValues, r release, allowOwned bool) (Generated, error) {
 			AdvertiseDir: path.Join(ConfigDir, AdvertiseDir), OperatorJWTDir: OperatorJWTDir, PidFile: PidFile, DataDir: DataDir,
 			ClientAdvertiseFile: path.Join(ConfigDir, ClientAdvertiseFile), GatewayAdvertiseFile: path.Join(ConfigDir, GatewayAdvertiseFile),
 		},
-		AuthKeys: AuthKeys{RouteUser: auth.KeyRouteUser, RoutePassword: auth.KeyRoutePassword},
-	}
-	if v.Auth.Cluster {
-		if g.Routes, err = natsconf.EncodeValue(routes); err != nil {
-			return Generated{}, fmt.Errorf("routes: %w", err)
-		}
 	}
 	return g, nil
 }
@@ -85,17 +79,14 @@ func generate(v *ChartValues, r release, allowOwned bool) (Generated, error) {
 const MaxConfigBytes = 512 << 10
 
 // routeList is the full mesh, one route per StatefulSet ordinal (each server
-// ignores its own), then routes.extra. With route credentials the userinfo
-// is $(ROUTE_USER):$(ROUTE_PASSWORD), expanded by the kubelet from the auth
-// Secret, so the chart never sees the password.
+// ignores its own), then routes.extra. With route credentials the auth
+// Secret holds the list instead (auth.Routes), built from the same
+// RouteServers.
 func routeList(v *ChartValues, r release) natsconf.List {
-	userinfo := ""
-	if v.Auth.Cluster {
-		userinfo = "$(" + EnvRouteUser + "):$(" + EnvRoutePassword + ")@"
-	}
-	routes := make(natsconf.List, 0, int(v.Size)+len(v.Routes.Extra))
-	for i := range int(v.Size) { // bounded by Validate
-		routes = append(routes, natsconf.String(fmt.Sprintf("nats://%s%s-%d.%s.%s.svc:%d", userinfo, r.name, i, r.mgmtName(), r.namespace, v.Ports.Cluster)))
+	servers := v.RouteServers(r.name, r.namespace)
+	routes := make(natsconf.List, 0, len(servers)+len(v.Routes.Extra))
+	for _, hostport := range servers {
+		routes = append(routes, natsconf.String("nats://"+hostport))
 	}
 	for _, extra := range v.Routes.Extra {
 		routes = append(routes, natsconf.String(extra))
@@ -103,13 +94,20 @@ func routeList(v *ChartValues, r release) natsconf.List {
 	return routes
 }
 
-// Environment variables of the NATS container that nats.conf refers to.
-const (
-	EnvServerName    = "SERVER_NAME"
-	EnvRoutes        = "ROUTES"
-	EnvRouteUser     = "ROUTE_USER"
-	EnvRoutePassword = "ROUTE_PASSWORD"
-)
+// RouteServers are host:port of the route listener of every server of the
+// NatsCluster name in namespace, by StatefulSet ordinal.
+func (v *ChartValues) RouteServers(name, namespace string) []string {
+	r := release{name: name, namespace: namespace}
+	servers := make([]string, 0, int(v.Size))
+	for i := range int(v.Size) { // bounded by Validate
+		servers = append(servers, fmt.Sprintf("%s-%d.%s.%s.svc:%d", r.name, i, r.mgmtName(), r.namespace, v.Ports.Cluster))
+	}
+	return servers
+}
+
+// EnvServerName is the NATS container's variable nats.conf reads
+// server_name from.
+const EnvServerName = "SERVER_NAME"
 
 // configMap is nats.conf as a block, before config.merge; it also returns
 // the cluster block so the caller can leave routes out of the hash.
@@ -199,9 +197,9 @@ func configMap(v *ChartValues, r release, caps Capabilities, routes natsconf.Lis
 func clusterBlock(v *ChartValues, r release, caps Capabilities, routes natsconf.List) *natsconf.Map {
 	cluster := natsconf.NewMap().Set("port", natsconf.Int(v.Ports.Cluster))
 	if v.Auth.Cluster {
-		// The route list is a variable: the kubelet expands the credentials
-		// in the container's environment, where nats.conf cannot.
-		cluster.Set("routes", natsconf.Variable(EnvRoutes))
+		// The route URLs carry the credentials, so the auth Secret holds
+		// them (auth.KeyRoutes), and the servers reload them on a scale.
+		cluster.Include(path.Join(AuthDir, auth.KeyRoutes))
 		cluster.Set("authorization", natsconf.NewMap().Include(path.Join(AuthDir, auth.KeyCluster)))
 	} else {
 		cluster.Set("routes", routes)
@@ -319,7 +317,7 @@ func watchedFiles(v *ChartValues) []string {
 		for _, k := range []struct {
 			on  bool
 			key string
-		}{{v.Auth.Clients, auth.KeyClients}, {v.Auth.Cluster, auth.KeyCluster}, {v.Auth.Gateway, auth.KeyGateway}} {
+		}{{v.Auth.Clients, auth.KeyClients}, {v.Auth.Cluster, auth.KeyCluster}, {v.Auth.Cluster, auth.KeyRoutes}, {v.Auth.Gateway, auth.KeyGateway}} {
 			if k.on {
 				files = append(files, path.Join(ConfigDir, AuthDir, k.key))
 			}

@@ -136,8 +136,8 @@ func (v *ChartValues) validateRoutes() error {
 		key := fmt.Sprintf("routes.extra[%d]", i)
 		errs = append(errs, natsURL(key, r))
 		if strings.Contains(r, "$") {
-			// A route list may pass through the container's environment, where
-			// the kubelet would expand $(ROUTE_PASSWORD) into a foreign URL.
+			// A route URL never needs one, and a route list written anywhere
+			// (nats.conf, the auth Secret) then holds no variable to expand.
 			errs = append(errs, fmt.Errorf("%s: %q: a route URL must not contain '$'", key, truncated(r)))
 		}
 	}

@@ -67,15 +67,10 @@ type Generated struct {
 	ConfigHash string `json:"configHash"`
 	// Server is what the server version supports.
 	Server Capabilities `json:"server"`
-	// Routes is the route list for the ROUTES variable, in nats.conf
-	// syntax, when route credentials come from the auth Secret.
-	Routes string `json:"routes"`
 	// WatchedFiles are the files the reloader watches besides nats.conf.
 	WatchedFiles []string `json:"watchedFiles"`
 	// Paths are where the pod mounts what nats.conf refers to.
 	Paths Paths `json:"paths"`
-	// AuthKeys are the keys of the operator's auth Secret the pod reads.
-	AuthKeys AuthKeys `json:"authKeys"`
 }
 
 // Paths in the NATS container, one definition for nats.conf and the pod.
@@ -91,12 +86,6 @@ type Paths struct {
 	// init container writes.
 	ClientAdvertiseFile  string `json:"clientAdvertiseFile"`
 	GatewayAdvertiseFile string `json:"gatewayAdvertiseFile"`
-}
-
-// AuthKeys name the route credentials in the auth Secret.
-type AuthKeys struct {
-	RouteUser     string `json:"routeUser"`
-	RoutePassword string `json:"routePassword"`
 }
 
 // Image is the NATS server image.

@@ -62,15 +62,6 @@ env:
     valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
   - name: SERVER_NAME
     value: $(POD_NAME)
-  {{- if and $v.auth.cluster $v.auth.secretName }}
-  - name: ROUTE_USER
-    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName | quote }}, key: {{ $v.generated.authKeys.routeUser | quote }}}}
-  - name: ROUTE_PASSWORD
-    valueFrom: {secretKeyRef: {name: {{ $v.auth.secretName | quote }}, key: {{ $v.generated.authKeys.routePassword | quote }}}}
-  {{- /* A NATS variable holding the route list; the kubelet expands the credentials. */}}
-  - name: ROUTES
-    value: {{ $v.generated.routes | quote }}
-  {{- end }}
 volumeMounts:
   - name: config
     mountPath: {{ $paths.configDir | quote }}
