@@ -16,6 +16,7 @@ type bulk struct {
 	opWrites, helmWrites auditCounts
 	reconciles           float64
 	byController         map[string]float64
+	operatorCPU, helmCPU float64 // seconds
 	err                  error
 }
 
@@ -47,6 +48,7 @@ func (b *bench) bulkPhase(ctx context.Context, t *testing.T, prefix string, n in
 	after := b.counts(t)
 	r.opWrites, r.reconciles = mid.operator.minus(before.operator), mid.reconciles-before.reconciles
 	r.byController = reconcilesSince(mid, before)
+	r.operatorCPU, r.helmCPU = mid.operatorCPU-before.operatorCPU, after.helmCPU-mid.helmCPU
 	r.helmWrites = after.helm.minus(mid.helm)
 	return r
 }
@@ -121,8 +123,9 @@ func (r bulk) rows(scale bool) []row {
 	x := ratio(r.operator, r.helm)
 	return []row{
 		goalRow(what, goal, fmt.Sprintf("%.2f× (%s vs %s)", x, secs(r.operator), secs(r.helm)), x <= limit),
-		infoRow(fmt.Sprintf("writes / reconciles per CR, %d at once", r.n),
-			fmt.Sprintf("%s / %s", perItem(r.opWrites, r.helmWrites, r.n), reconcilesPerItem(r.reconciles, r.byController, r.n))),
+		infoRow(fmt.Sprintf("writes / reconciles / CPU per CR, %d at once", r.n),
+			fmt.Sprintf("%s / %s / %s (Helm install %s)", perItem(r.opWrites, r.helmWrites, r.n),
+				reconcilesPerItem(r.reconciles, r.byController, r.n), cpuPer(r.operatorCPU, r.n), cpuPer(r.helmCPU, r.n))),
 		memRow,
 	}
 }

@@ -14,6 +14,9 @@ type counts struct {
 	operator, helm auditCounts
 	reconciles     float64
 	byController   map[string]float64 // reconciles
+	// CPU seconds: the operator's process_cpu_seconds_total, and the bench
+	// process's own time inside Helm SDK calls.
+	operatorCPU, helmCPU float64
 }
 
 func (b *bench) counts(t *testing.T) counts {
@@ -32,6 +35,7 @@ func (b *bench) counts(t *testing.T) counts {
 	}
 	c.reconciles = m["controller_runtime_reconcile_total"]
 	c.byController = m.perController("controller_runtime_reconcile_total")
+	c.operatorCPU, c.helmCPU = m["process_cpu_seconds_total"], b.helm.cpuSeconds()
 	return c
 }
 
@@ -44,6 +48,7 @@ func (b *bench) finish(t *testing.T, s *sideBySide, before counts) {
 	s.opWrites, s.helmWrites = after.operator.minus(before.operator), after.helm.minus(before.helm)
 	s.reconciles = after.reconciles - before.reconciles
 	s.byController = reconcilesSince(after, before)
+	s.operatorCPU, s.helmCPU = after.operatorCPU-before.operatorCPU, after.helmCPU-before.helmCPU
 }
 
 func reconcilesSince(after, before counts) map[string]float64 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"syscall"
 
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
@@ -26,6 +27,7 @@ type helmSDK struct {
 	chart     *chart.Chart
 	namespace string
 	admin     client.Client // dry-run creates of the twin NatsClusters
+	cpu       float64       // seconds of this process's CPU spent in install and upgrade
 }
 
 func newHelmSDK(kubeconfig, namespace, cacheDir string, admin client.Client) (*helmSDK, error) {
@@ -55,6 +57,7 @@ func (h *helmSDK) values(ctx context.Context, name string, size int32) (map[stri
 }
 
 func (h *helmSDK) install(ctx context.Context, name string, vals map[string]any) error {
+	defer h.countCPU()()
 	in := action.NewInstall(&h.cfg)
 	in.ReleaseName, in.Namespace = name, h.namespace
 	if _, err := in.RunWithContext(ctx, h.chart, vals); err != nil {
@@ -65,12 +68,32 @@ func (h *helmSDK) install(ctx context.Context, name string, vals map[string]any)
 
 // upgrade keeps as much history as the operator does.
 func (h *helmSDK) upgrade(ctx context.Context, name string, vals map[string]any) error {
+	defer h.countCPU()()
 	up := action.NewUpgrade(&h.cfg)
 	up.Namespace, up.MaxHistory = h.namespace, operator.MaxReleaseHistory
 	if _, err := up.RunWithContext(ctx, name, h.chart, vals); err != nil {
 		return fmt.Errorf("helm upgrade %s: %w", name, err)
 	}
 	return nil
+}
+
+// countCPU adds the process's CPU time until the returned function runs.
+// The bench's watches run meanwhile too, so this is an upper bound of what
+// Helm itself spent.
+func (h *helmSDK) countCPU() func() {
+	start := processCPU()
+	return func() { h.cpu += processCPU() - start }
+}
+
+func (h *helmSDK) cpuSeconds() float64 { return h.cpu }
+
+// processCPU is this process's user and system time in seconds.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 // newCluster is the NatsCluster every phase creates: the sample's spec.

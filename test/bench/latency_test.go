@@ -31,6 +31,8 @@ type sideBySide struct {
 	helmWrites     auditCounts
 	reconciles     float64
 	byController   map[string]float64 // reconciles over the phase
+	operatorCPU    float64            // seconds over the phase
+	helmCPU        float64
 	n              int
 	names          []string
 	err            error
@@ -82,8 +84,9 @@ func (s sideBySide) rows() []row {
 		goalRow("create → all children, p50", "≤ 1.2× Helm SDK install", s.summary("install"), s.p50Ratio() <= latencyGoal),
 		goalRow("writes per create (audit log)", fmt.Sprintf("≤ %d (floor %d: 5 objects + release record + 1 status write)", writesPerCreate, writesFloor),
 			perItem(s.opWrites, s.helmWrites, s.n), float64(s.opWrites.Writes)/float64(s.n) <= writesPerCreate),
-		infoRow("reconciles / API reads per create", fmt.Sprintf("%s / %.1f (Helm install: %.1f reads)",
-			reconcilesPerItem(s.reconciles, s.byController, s.n), float64(s.opWrites.Reads)/float64(s.n), float64(s.helmWrites.Reads)/float64(s.n))),
+		infoRow("reconciles / API reads / CPU per create", fmt.Sprintf("%s / %.1f / %s (Helm install: %.1f reads, %s)",
+			reconcilesPerItem(s.reconciles, s.byController, s.n), float64(s.opWrites.Reads)/float64(s.n),
+			cpuPer(s.operatorCPU, s.n), float64(s.helmWrites.Reads)/float64(s.n), cpuPer(s.helmCPU, s.n))),
 	}
 }
 
@@ -155,8 +158,8 @@ func (c changeResult) rows() []row {
 	}
 	return []row{
 		goalRow("size 3→5 → StatefulSet updated, p50", "≤ 1.2× helm upgrade", s.summary("upgrade"), s.p50Ratio() <= latencyGoal),
-		infoRow("writes / reconciles per size change", fmt.Sprintf("%s / %s", perItem(s.opWrites, s.helmWrites, s.n),
-			reconcilesPerItem(s.reconciles, s.byController, s.n))),
+		infoRow("writes / reconciles / CPU per size change", fmt.Sprintf("%s / %s / %s (Helm upgrade %s)", perItem(s.opWrites, s.helmWrites, s.n),
+			reconcilesPerItem(s.reconciles, s.byController, s.n), cpuPer(s.operatorCPU, s.n), cpuPer(s.helmCPU, s.n))),
 	}
 }
 

@@ -158,6 +158,10 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.1f s", d.Seconds()) }
 
+func cpuPer(seconds float64, n int) string {
+	return fmt.Sprintf("%.0f ms CPU", seconds*1000/float64(max(n, 1)))
+}
+
 func mib(bytes float64) string { return fmt.Sprintf("%.0f MiB", bytes/(1<<20)) }
 
 func ratio(a, b time.Duration) float64 {
