@@ -1,12 +1,16 @@
 package render_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+
+	"github.com/nats-operator/nats-operator/internal/render"
+	"github.com/nats-operator/nats-operator/internal/testutil/repofs"
 )
 
 func envOf(c corev1.Container) map[string]corev1.EnvVar {
@@ -287,5 +291,35 @@ spec:
 	lsts, _ := legacy.natsContainer(t, "adv")
 	if c := lsts.Spec.Template.Spec.InitContainers[0]; c.Image != "connecteverything/nats-boot-config:0.5.2" || c.Command[0] != "nats-pod-bootconfig" {
 		t.Errorf("a named boot-config image keeps its command: %s %v", c.Image, c.Command)
+	}
+}
+
+// TestTemplateLifecycleKeepsLameDuck: a template's postStart hook is kept
+// beside the operator's lame-duck preStop hook, and a template preStop,
+// which used to replace lame-duck mode silently, is refused by name.
+func TestTemplateLifecycleKeepsLameDuck(t *testing.T) {
+	const spec = `
+apiVersion: nats.io/v1alpha2
+kind: NatsCluster
+metadata: {name: lc}
+spec:
+  template:
+    spec:
+      containers:
+        - name: nats
+          lifecycle: {%s: {exec: {command: [/bin/true]}}}
+`
+	_, nats := renderBytes(t, []byte(strings.Replace(spec, "%s", "postStart", 1))).natsContainer(t, "lc")
+	lc := nats.Lifecycle
+	if lc == nil || lc.PostStart == nil || lc.PreStop == nil || !slices.Contains(lc.PreStop.Exec.Command, "--signal") {
+		t.Fatalf("lifecycle %+v: want the template's postStart and the lame-duck preStop", lc)
+	}
+	r, err := render.New(repofs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.RenderDocuments(context.Background(), []byte(strings.Replace(spec, "%s", "preStop", 1)))
+	if err == nil || !strings.Contains(err.Error(), "spec.template.spec.containers[0]") || !strings.Contains(err.Error(), "lifecycle.preStop") {
+		t.Errorf("a template preStop: want a refusal naming spec.template...lifecycle.preStop, got %v", err)
 	}
 }

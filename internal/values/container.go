@@ -203,5 +203,8 @@ func (v *ChartValues) validateNatsContainer() error {
 	if err := CheckTenantArgs(c.Args); err != nil {
 		errs = append(errs, fmt.Errorf("%s.args: %w", key, err))
 	}
+	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && CapabilitiesOf(v.Image.Tag, v.ServerVersion).LameDuck {
+		errs = append(errs, fmt.Errorf("%s.lifecycle.preStop: the operator's preStop puts the server in lame-duck mode, so that a rollout loses no client; remove it (server.lameDuckDurationSeconds tunes lame-duck mode, postStart is kept)", key))
+	}
 	return errors.Join(errs...)
 }

@@ -170,6 +170,10 @@ nats-operator, template.metadata is honored.
 {{- $mounts := concat $ours.volumeMounts (get $base "volumeMounts" | default list) (.Values.pod.volumeMounts | default list) -}}
 {{- $ports := include "nats-cluster.mergeByName" (dict "base" $ours.ports "extra" (get $base "ports" | default list)) | fromYamlArray -}}
 {{- $nats := mergeOverwrite (deepCopy $base) (omit $ours "env" "volumeMounts" "ports" "readinessProbe" "startupProbe" "lifecycle" "securityContext" "imagePullPolicy") -}}
+{{- /* lifecycle: the template's postStart is kept; preStop is lame-duck mode's (values refuses another). */ -}}
+{{- if and (hasKey $ours "lifecycle") (hasKey $base "lifecycle") -}}
+{{- $_ := set $nats "lifecycle" (merge (deepCopy $ours.lifecycle) (get $base "lifecycle")) -}}
+{{- end -}}
 {{- $_ := set $nats "env" $env -}}
 {{- $_ := set $nats "volumeMounts" $mounts -}}
 {{- $_ := set $nats "ports" $ports -}}
