@@ -107,7 +107,7 @@ verify-generated: manifests generate bundle ## Fail if regenerated files differ 
 	fi
 
 .PHONY: test
-test: tools verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, then all tests incl. envtest.
+test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, then all tests incl. envtest and test/kubectl (bin/kubectl).
 	assets="$$(hack/testbins/install.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 60m
 
