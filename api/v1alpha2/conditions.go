@@ -14,8 +14,11 @@ const (
 
 // Reasons for ConditionReady.
 const (
-	ReasonAllReplicasReady   = "AllReplicasReady"
-	ReasonReplicasNotReady   = "ReplicasNotReady"
+	ReasonAllReplicasReady = "AllReplicasReady"
+	ReasonReplicasNotReady = "ReplicasNotReady"
+	// ReasonRollingOut: the StatefulSet has not yet brought every server
+	// to the current spec (a rollout or a scale is under way).
+	ReasonRollingOut         = "RollingOut"
 	ReasonStatefulSetMissing = "StatefulSetMissing"
 )
 

@@ -36,8 +36,9 @@ const (
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=nats,categories=all;nats
+// +kubebuilder:resource:shortName=nats,categories=all;nats-io
 // +kubebuilder:validation:XValidation:rule=`has(self.status) || (size(self.metadata.name) <= 52 && self.metadata.name.matches(r'^[a-z]([-a-z0-9]*[a-z0-9])?$'))`,message="metadata.name must be at most 52 characters of lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (a DNS-1035 label short enough for the Helm release, the Services and the StatefulSet's revision label): choose another name for the NatsCluster"
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.state`,description="Ready, Progressing, Degraded, Refused, AuthError, Paused or Pending"
 // +kubebuilder:printcolumn:name="Size",type=integer,JSONPath=`.spec.size`,description="Desired number of NATS servers"
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,description="Ready servers out of desired"
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.spec.version`,description="NATS server version"
@@ -804,11 +805,21 @@ type ServicePolicy struct {
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
-// ClusterStatus is written by two writers: the Helm reconciler owns
-// deployedRelease and the Helm condition types; the operator's Go
-// controllers add their own condition types (Ready, AuthReady, …) and
-// nothing else, because the Helm reconciler drops any other field.
+// ClusterStatus has one writer per field set, each a server-side apply
+// with its own field manager: the Helm reconciler owns deployedRelease and
+// the Helm condition types; the Ready controller owns Ready and state; the
+// auth controller owns AuthReady.
 type ClusterStatus struct {
+	// State says at a glance whether the cluster is fine, derived from the
+	// conditions: Ready (every server ready), Progressing (a rollout or
+	// scale is under way), Degraded (servers not ready), Refused (the last
+	// change was not applied, the previous release keeps running; see
+	// ReleaseFailed), AuthError (see AuthReady), Paused (spec.paused) or
+	// Pending (not deployed yet).
+	// +optional
+	// +kubebuilder:validation:Enum=Pending;Ready;Progressing;Degraded;Refused;AuthError;Paused
+	State ClusterState `json:"state,omitempty"`
+
 	// Conditions of the cluster, one per type.
 	// +listType=map
 	// +listMapKey=type
@@ -817,10 +828,25 @@ type ClusterStatus struct {
 	// +kubebuilder:validation:MaxItems=32
 	Conditions []Condition `json:"conditions,omitempty"`
 
-	// DeployedRelease is the Helm release that is deployed.
+	// DeployedRelease is the Helm release that is running.
 	// +optional
 	DeployedRelease *DeployedRelease `json:"deployedRelease,omitempty"`
 }
+
+// ClusterState is the one-word summary of a NatsCluster's conditions.
+type ClusterState string
+
+// The states of a NatsCluster, in the order they win: a refused change
+// is reported before servers that are not ready.
+const (
+	StatePaused      ClusterState = "Paused"
+	StateRefused     ClusterState = "Refused"
+	StateAuthError   ClusterState = "AuthError"
+	StatePending     ClusterState = "Pending"
+	StateProgressing ClusterState = "Progressing"
+	StateDegraded    ClusterState = "Degraded"
+	StateReady       ClusterState = "Ready"
+)
 
 // Condition is the condition shape both writers agree on. It is looser than
 // metav1.Condition because the Helm reconciler writes conditions without a
@@ -845,17 +871,19 @@ type Condition struct {
 	LastTransitionTime metav1.Time `json:"lastTransitionTime,omitempty"`
 }
 
-// DeployedRelease names the deployed Helm release.
+// DeployedRelease names the running Helm release. Its manifest is not
+// copied here: it would make every NatsCluster as large as everything it
+// renders (`helm get manifest <name>` shows it).
 type DeployedRelease struct {
 	// Name of the release.
 	// +kubebuilder:validation:MaxLength=53
 	// +optional
 	Name string `json:"name,omitempty"`
-	// Manifest is the rendered manifest of the release. It never contains
-	// secret material: the chart only references Secrets by name.
+	// Digest of the release's manifest, "sha256:<hex>": it changes exactly
+	// when what the release renders changes.
+	// +kubebuilder:validation:MaxLength=71
 	// +optional
-	// +kubebuilder:validation:MaxLength=1572864
-	Manifest string `json:"manifest,omitempty"`
+	Digest string `json:"digest,omitempty"`
 }
 
 func init() {

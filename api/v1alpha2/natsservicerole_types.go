@@ -19,8 +19,10 @@ const ClusterLabel = "nats_cluster"
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:validation:XValidation:rule="has(self.status) || size(self.metadata.name) <= 63",message="metadata.name must be at most 63 characters: it names the ServiceAccount and is a label value on its token Secrets; choose a shorter name for the NatsServiceRole"
-// +kubebuilder:resource:categories=nats
-// +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.metadata.labels.nats_cluster`
+// +kubebuilder:resource:categories=nats-io
+// +kubebuilder:printcolumn:name="Cluster",type=string,JSONPath=`.metadata.labels.nats_cluster`,description="The NatsCluster the role's user is on"
+// +kubebuilder:printcolumn:name="Token",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`,description="Whether every ServiceAccount named like the role holds a token the cluster accepts"
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +operator-sdk:csv:customresourcedefinitions:displayName="NATS Service Role",resources={{Secret,v1,""}}
 type NatsServiceRole struct {

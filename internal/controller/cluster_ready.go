@@ -10,6 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -17,7 +18,8 @@ import (
 )
 
 // ClusterReadyReconciler keeps the Ready condition of each NatsCluster in
-// line with its StatefulSet.
+// line with its StatefulSet, and its state (the STATUS column) in line with
+// all its conditions: the state's only writer.
 type ClusterReadyReconciler struct {
 	client.Client
 }
@@ -39,7 +41,7 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, status.SetCondition(ctx, r.Client, status.ReadyFieldManager, req.NamespacedName, status.Ready(desiredSize(&nc), sts))
+	return ctrl.Result{}, status.SetReady(ctx, r.Client, req.NamespacedName, status.Ready(desiredSize(&nc), sts))
 }
 
 func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Request) (*appsv1.StatefulSet, error) {
@@ -58,12 +60,21 @@ func desiredSize(nc *natsv1alpha2.NatsCluster) int32 {
 	return *nc.Spec.Size
 }
 
-// SetupWithManager watches NatsClusters (spec changes only: status writes by
-// the Helm reconciler need no recount) and the StatefulSets they own.
+// SetupWithManager watches NatsClusters (spec changes, and condition
+// changes that make the state stale: other status writes need no recount)
+// and the StatefulSets they own.
 func (r *ClusterReadyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("natscluster-ready").
-		For(&natsv1alpha2.NatsCluster{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&natsv1alpha2.NatsCluster{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, stateStale))).
 		Owns(&appsv1.StatefulSet{}).
 		Complete(r)
 }
+
+// stateStale passes the updates after which the stored state no longer
+// matches the conditions, e.g. the Helm reconciler reporting a refused
+// change.
+var stateStale = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	nc, ok := e.ObjectNew.(*natsv1alpha2.NatsCluster)
+	return ok && status.State(nc.Status.Conditions) != nc.Status.State
+}}

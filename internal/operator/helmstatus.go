@@ -2,6 +2,7 @@ package operator
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -132,6 +133,9 @@ func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ..
 	if err != nil {
 		return err
 	}
+	if helm.DeployedRelease != nil {
+		helm.DeployedRelease.Digest = manifestDigest(desired)
+	}
 	owned := helmOwnedStatus(before, helm)
 	after := mergeHelmStatus(before, owned)
 	if equality.Semantic.DeepEqual(before, after) {
@@ -149,6 +153,17 @@ func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ..
 	desired.Object = apply.Object
 	w.recordNewFailures(desired, before, after)
 	return nil
+}
+
+// manifestDigest is the digest of the manifest helm-operator-plugins puts
+// in deployedRelease, which stays in memory: the status carries only the
+// digest.
+func manifestDigest(obj *unstructured.Unstructured) string {
+	manifest, _, _ := unstructured.NestedString(obj.Object, "status", "deployedRelease", "manifest")
+	if manifest == "" {
+		return ""
+	}
+	return fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(manifest)))
 }
 
 // helmOwnedStatus is the part of the Helm reconciler's status it owns.
@@ -185,7 +200,7 @@ func statusApply(obj *unstructured.Unstructured, st natsv1alpha2.ClusterStatus) 
 // mergeHelmStatus is current with the Helm reconciler's conditions and
 // deployed release taken from helm.
 func mergeHelmStatus(current, helm natsv1alpha2.ClusterStatus) natsv1alpha2.ClusterStatus {
-	out := natsv1alpha2.ClusterStatus{DeployedRelease: helm.DeployedRelease}
+	out := natsv1alpha2.ClusterStatus{State: current.State, DeployedRelease: helm.DeployedRelease}
 	taken := map[string]bool{}
 	for _, c := range current.Conditions {
 		if helmConditionTypes[c.Type] {

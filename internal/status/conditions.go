@@ -32,9 +32,12 @@ func Ready(desired int32, sts *appsv1.StatefulSet) natsv1alpha2.Condition {
 	// server runs it, so a rollout in progress is not reported as done.
 	current := sts.Status.ObservedGeneration >= sts.Generation &&
 		sts.Status.UpdatedReplicas == desired && sts.Status.Replicas == desired
-	if ready == desired && current {
+	switch {
+	case ready == desired && current:
 		c.Status, c.Reason = metav1.ConditionTrue, natsv1alpha2.ReasonAllReplicasReady
-	} else {
+	case !current:
+		c.Status, c.Reason = metav1.ConditionFalse, natsv1alpha2.ReasonRollingOut
+	default:
 		c.Status, c.Reason = metav1.ConditionFalse, natsv1alpha2.ReasonReplicasNotReady
 	}
 	return c
@@ -84,11 +87,38 @@ func SetCondition(ctx context.Context, c client.Client, fieldManager string, key
 	if !changed {
 		return nil
 	}
-	apply, err := conditionApply(key, *Find(conds, cond.Type))
+	return apply(ctx, c, fieldManager, key, *Find(conds, cond.Type), "")
+}
+
+// SetReady writes the Ready condition and the state derived from it and
+// the other writers' conditions, as the Ready controller: the state has
+// this one writer.
+func SetReady(ctx context.Context, c client.Client, key types.NamespacedName, ready natsv1alpha2.Condition) error {
+	var nc natsv1alpha2.NatsCluster
+	if err := c.Get(ctx, key, &nc); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	conds, changed := Merge(nc.Status.Conditions, ready, metav1.Now())
+	state := State(conds)
+	if !changed && state == nc.Status.State {
+		return nil
+	}
+	return apply(ctx, c, ReadyFieldManager, key, *Find(conds, ready.Type), state)
+}
+
+// apply applies one condition, and the state when not empty, as
+// fieldManager.
+func apply(ctx context.Context, c client.Client, fieldManager string, key types.NamespacedName, cond natsv1alpha2.Condition, state natsv1alpha2.ClusterState) error {
+	u, err := conditionApply(key, cond)
 	if err != nil {
 		return err
 	}
-	err = c.Status().Patch(ctx, apply, client.Apply, client.FieldOwner(fieldManager), client.ForceOwnership)
+	if state != "" {
+		if err := unstructured.SetNestedField(u.Object, string(state), "status", "state"); err != nil {
+			return err
+		}
+	}
+	err = c.Status().Patch(ctx, u, client.Apply, client.FieldOwner(fieldManager), client.ForceOwnership)
 	return client.IgnoreNotFound(err)
 }
 

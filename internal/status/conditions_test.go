@@ -28,8 +28,8 @@ func TestReady(t *testing.T) {
 		{"no StatefulSet yet", 3, nil, metav1.ConditionFalse, natsv1alpha2.ReasonStatefulSetMissing, "0/3"},
 		{"all ready", 3, sts(2, 2, 3, 3, 3), metav1.ConditionTrue, natsv1alpha2.ReasonAllReplicasReady, "3/3"},
 		{"one not ready", 3, sts(2, 2, 3, 2, 3), metav1.ConditionFalse, natsv1alpha2.ReasonReplicasNotReady, "2/3"},
-		{"rollout in progress", 3, sts(2, 2, 3, 3, 1), metav1.ConditionFalse, natsv1alpha2.ReasonReplicasNotReady, "3/3"},
-		{"spec not yet observed", 3, sts(3, 2, 3, 3, 3), metav1.ConditionFalse, natsv1alpha2.ReasonReplicasNotReady, "3/3"},
+		{"rollout in progress", 3, sts(2, 2, 3, 3, 1), metav1.ConditionFalse, natsv1alpha2.ReasonRollingOut, "3/3"},
+		{"spec not yet observed", 3, sts(3, 2, 3, 3, 3), metav1.ConditionFalse, natsv1alpha2.ReasonRollingOut, "3/3"},
 		{"scaled to zero", 0, sts(1, 1, 0, 0, 0), metav1.ConditionTrue, natsv1alpha2.ReasonAllReplicasReady, "0/0"},
 	}
 	for _, tt := range tests {

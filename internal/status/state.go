@@ -1,0 +1,38 @@
+package status
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+)
+
+// State is the one-word summary of a NatsCluster's conditions, its STATUS
+// column. What the user must act on wins over what only takes time: a
+// refused change is Refused even while the previous release runs fine.
+func State(conds []natsv1alpha2.Condition) natsv1alpha2.ClusterState {
+	is := func(t string, s metav1.ConditionStatus) bool {
+		c := Find(conds, t)
+		return c != nil && c.Status == s
+	}
+	switch {
+	case is(natsv1alpha2.ConditionPaused, metav1.ConditionTrue):
+		return natsv1alpha2.StatePaused
+	case is(natsv1alpha2.ConditionReleaseFailed, metav1.ConditionTrue), is(natsv1alpha2.ConditionIrreconcilable, metav1.ConditionTrue):
+		return natsv1alpha2.StateRefused
+	case is(natsv1alpha2.ConditionAuthReady, metav1.ConditionFalse):
+		return natsv1alpha2.StateAuthError
+	case !is(natsv1alpha2.ConditionDeployed, metav1.ConditionTrue):
+		return natsv1alpha2.StatePending
+	case is(natsv1alpha2.ConditionReady, metav1.ConditionTrue):
+		return natsv1alpha2.StateReady
+	}
+	ready := Find(conds, natsv1alpha2.ConditionReady)
+	switch {
+	case ready == nil || ready.Reason == natsv1alpha2.ReasonStatefulSetMissing:
+		return natsv1alpha2.StatePending
+	case ready.Reason == natsv1alpha2.ReasonRollingOut:
+		return natsv1alpha2.StateProgressing
+	default:
+		return natsv1alpha2.StateDegraded
+	}
+}
