@@ -8,6 +8,9 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -86,4 +89,22 @@ func TestStartupReportsTheScopeAndIgnoredClusters(t *testing.T) {
 			t.Errorf("start-up log of a cluster-scoped operator:\n%s", out)
 		}
 	})
+}
+
+// TestWatchedNamespaceCreatedLater: WATCH_NAMESPACE may name a namespace
+// that does not exist yet (an overlay written before the team's namespace):
+// with the install's cluster-wide rights the operator starts, reconciles
+// the namespaces that exist, and the NatsClusters of the new one once it is
+// created.
+func TestWatchedNamespaceCreatedLater(t *testing.T) {
+	testutil.Integration(t)
+	nsA := cp.Namespace(t, "now")
+	later := "later-" + rand.String(5)
+	cp.StartOperator(t, operator.Options{WatchNamespaces: []string{nsA, later}})
+	waitReconciled(t, createCluster(t, nsA, "first"))
+
+	if err := cp.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: later}}); err != nil {
+		t.Fatal(err)
+	}
+	waitReconciled(t, createCluster(t, later, "second"))
 }
