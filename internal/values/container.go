@@ -3,8 +3,10 @@ package values
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -146,6 +148,18 @@ func isLoggingFlag(name string) bool {
 	return false
 }
 
+// natsPortNames are the ports the chart declares on the NATS container; a
+// template port of the same name gives way to the chart's.
+func (v *ChartValues) natsPortNames() map[string]bool {
+	names := map[string]bool{"client": true, "cluster": true, "monitoring": true}
+	for name, on := range map[string]bool{"gateway": v.Gateway.Enabled, "leafnodes": v.Leafnodes.Enabled, "websocket": v.Websocket.Enabled} {
+		if on {
+			names[name] = true
+		}
+	}
+	return names
+}
+
 // NatsContainerIndex is the template container the chart merges into the
 // NATS container: the one named nats, else the first (nats-operator's
 // rule); -1 when there is none.
@@ -202,6 +216,12 @@ func (v *ChartValues) validateNatsContainer() error {
 	}
 	if err := CheckTenantArgs(c.Args); err != nil {
 		errs = append(errs, fmt.Errorf("%s.args: %w", key, err))
+	}
+	ours := v.natsPortNames()
+	for j, p := range c.Ports {
+		if !ours[p.Name] {
+			errs = append(errs, fmt.Errorf("%s.ports[%d] %q: the NATS container's ports are the listeners nats.conf opens (%s); configure listeners through the NatsCluster's fields and remove this port", key, j, truncated(p.Name), strings.Join(slices.Sorted(maps.Keys(ours)), ", ")))
+		}
 	}
 	if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && CapabilitiesOf(v.Image.Tag, v.ServerVersion).LameDuck {
 		errs = append(errs, fmt.Errorf("%s.lifecycle.preStop: the operator's preStop puts the server in lame-duck mode, so that a rollout loses no client; remove it (server.lameDuckDurationSeconds tunes lame-duck mode, postStart is kept)", key))

@@ -94,13 +94,17 @@ func TestNATSContainerRulesNameTheField(t *testing.T) {
 	v.Pod.Env = []corev1.EnvVar{{Name: "POD_NAME", Value: "x"}}
 	v.Pod.VolumeMounts = []corev1.VolumeMount{{Name: "evil", MountPath: "/etc/nats-config/"}}
 	v.Pod.Template = map[string]any{"spec": map[string]any{"containers": []any{
-		map[string]any{"name": "side", "image": "busybox", "args": []any{"--auth", "evil"}},
+		map[string]any{"name": "side", "image": "busybox", "args": []any{"--auth", "evil"},
+			"ports": []any{map[string]any{"name": "client", "containerPort": int64(4222)}, map[string]any{"name": "evil", "containerPort": int64(9999)}}},
 	}}}
 	err := v.validateNatsContainer()
 	if err == nil {
 		t.Fatal("accepted")
 	}
-	for _, want := range []string{"spec.pod.natsEnv", "spec.pod.volumeMounts", "spec.template.spec.containers[0]", "--auth"} {
+	if strings.Contains(err.Error(), `"client"`) {
+		t.Errorf("the chart's own port name refused: %v", err)
+	}
+	for _, want := range []string{"spec.pod.natsEnv", "spec.pod.volumeMounts", "spec.template.spec.containers[0]", "--auth", `ports[1] "evil"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %q: %v", want, err)
 		}

@@ -47,7 +47,7 @@ var names = class{name: "name", add: func(g *gen) {
 	// A name the API server accepts empty: generateName is not for
 	// NatsClusters (the release name must be known), and an empty name is
 	// refused.
-	g.add(Case{ID: "name/empty", Class: "name", Field: "metadata.name", Name: "", Spec: parseSpec("size: 1"), Expect: Refused,
+	g.add(Case{ID: "name/empty", Class: "name", Field: "metadata.name", NoName: true, Spec: parseSpec("size: 1"), Expect: Refused,
 		RefusalMentions: []string{"name"}})
 }}
 

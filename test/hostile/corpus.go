@@ -44,8 +44,11 @@ type Case struct {
 	// Field is the attacked field as the API server names it (spec.size,
 	// metadata.name); a refusal must name it.
 	Field string
-	// Name is the NatsCluster's name.
+	// Name is the NatsCluster's name; empty means defaultName unless
+	// NoName.
 	Name string
+	// NoName: the NatsCluster is sent without a name.
+	NoName bool
 	// Spec is the NatsCluster's spec, as JSON goes to the API server: any
 	// JSON value, with json.Number for numbers beyond float64.
 	Spec any
@@ -105,7 +108,7 @@ func Generate() []Case {
 			panic(fmt.Sprintf("hostile: duplicate case ID %s", c.ID))
 		}
 		seen[c.ID] = true
-		if c.Name == "" {
+		if c.Name == "" && !c.NoName {
 			g.cases[i].Name = defaultName
 		}
 	}
