@@ -245,7 +245,29 @@ type JetStreamFile struct {
 	// +kubebuilder:validation:MaxLength=253
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	StorageClassName string `json:"storageClassName,omitempty"`
+	// WhenDeleted is what happens to the servers' PersistentVolumeClaims,
+	// and the streams on them, when the NatsCluster is deleted: Delete (the
+	// default, as the cluster itself: a new NatsCluster of the same name
+	// starts empty instead of silently picking up old data) or Retain (keep
+	// them for a new NatsCluster of the same name).
+	// +optional
+	// +kubebuilder:validation:Enum=Delete;Retain
+	// +kubebuilder:default=Delete
+	WhenDeleted string `json:"whenDeleted,omitempty"`
+	// WhenScaled is what happens to the claims of the servers a scale-down
+	// removes: Retain (the default: a server that comes back finds its
+	// data) or Delete.
+	// +optional
+	// +kubebuilder:validation:Enum=Delete;Retain
+	// +kubebuilder:default=Retain
+	WhenScaled string `json:"whenScaled,omitempty"`
 }
+
+// Defaults of the claims' retention (JetStreamFile).
+const (
+	DefaultClaimsWhenDeleted = "Delete"
+	DefaultClaimsWhenScaled  = "Retain"
+)
 
 // ServerConfig holds server options. Zero values are not written, as in
 // nats-operator.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -33,6 +34,10 @@ func TestJetStreamRendersVolumesAndProbes(t *testing.T) {
 	pvc := sts.Spec.VolumeClaimTemplates[0]
 	if pvc.Name != "js-js" || *pvc.Spec.StorageClassName != "fast" || pvc.Spec.Resources.Requests.Storage().String() != "2Gi" {
 		t.Errorf("PVC template = %s class %v size %s", pvc.Name, pvc.Spec.StorageClassName, pvc.Spec.Resources.Requests.Storage())
+	}
+	// A deleted NatsCluster takes its data along; a scale-down keeps it.
+	if p := sts.Spec.PersistentVolumeClaimRetentionPolicy; p == nil || p.WhenDeleted != appsv1.DeletePersistentVolumeClaimRetentionPolicyType || p.WhenScaled != appsv1.RetainPersistentVolumeClaimRetentionPolicyType {
+		t.Errorf("persistentVolumeClaimRetentionPolicy = %+v, want whenDeleted Delete, whenScaled Retain", p)
 	}
 	var mounted bool
 	for _, m := range nats.VolumeMounts {

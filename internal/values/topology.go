@@ -186,10 +186,13 @@ var defaultJetStreamSize = resource.MustParse("10Gi")
 // jetStreamValues derives max_file_store as 90% of the PVC: a formatted
 // volume holds less than its nominal size.
 func jetStreamValues(js *natsv1alpha2.JetStreamConfig) (JetStream, error) {
+	file := JetStreamFile{Size: defaultJetStreamSize.String(),
+		WhenDeleted: natsv1alpha2.DefaultClaimsWhenDeleted, WhenScaled: natsv1alpha2.DefaultClaimsWhenScaled}
 	if js == nil {
-		return JetStream{File: JetStreamFile{Size: defaultJetStreamSize.String()}}, nil
+		return JetStream{File: file}, nil
 	}
-	out := JetStream{Enabled: true, Domain: js.Domain, File: JetStreamFile{Enabled: true, Size: defaultJetStreamSize.String()}}
+	file.Enabled = true
+	out := JetStream{Enabled: true, Domain: js.Domain, File: file}
 	size := defaultJetStreamSize
 	if f := js.File; f != nil {
 		if f.Enabled != nil {
@@ -199,6 +202,12 @@ func jetStreamValues(js *natsv1alpha2.JetStreamConfig) (JetStream, error) {
 			size = *f.Size
 		}
 		out.File.StorageClassName = f.StorageClassName
+		if f.WhenDeleted != "" {
+			out.File.WhenDeleted = f.WhenDeleted
+		}
+		if f.WhenScaled != "" {
+			out.File.WhenScaled = f.WhenScaled
+		}
 	}
 	bytes, ok := size.AsInt64()
 	if !ok || bytes <= 0 {

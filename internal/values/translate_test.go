@@ -238,6 +238,16 @@ func TestTopologyAndAuth(t *testing.T) {
 			}
 		},
 	}, {
+		name: "JetStream: the claims are kept when asked",
+		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{JetStream: &natsv1alpha2.JetStreamConfig{
+			File: &natsv1alpha2.JetStreamFile{WhenDeleted: "Retain", WhenScaled: "Delete"},
+		}}},
+		check: func(t *testing.T, v *ChartValues) {
+			if f := v.JetStream.File; f.WhenDeleted != "Retain" || f.WhenScaled != "Delete" {
+				t.Errorf("jetstream.file = %+v", f)
+			}
+		},
+	}, {
 		name: "JetStream: max_file_store is 90% of the PVC",
 		nc: natsv1alpha2.NatsCluster{Spec: natsv1alpha2.ClusterSpec{JetStream: &natsv1alpha2.JetStreamConfig{
 			Memory: &natsv1alpha2.JetStreamMemory{MaxSize: resource.MustParse("1Gi")},
@@ -245,7 +255,7 @@ func TestTopologyAndAuth(t *testing.T) {
 		}}},
 		check: func(t *testing.T, v *ChartValues) {
 			want := JetStream{Enabled: true, Memory: JetStreamMem{MaxBytes: 1 << 30},
-				File: JetStreamFile{Enabled: true, Size: "10Gi", StorageClassName: "fast", MaxBytes: 9663676416}}
+				File: JetStreamFile{Enabled: true, Size: "10Gi", StorageClassName: "fast", MaxBytes: 9663676416, WhenDeleted: "Delete", WhenScaled: "Retain"}}
 			if v.JetStream != want {
 				t.Errorf("jetstream = %+v\nwant        %+v", v.JetStream, want)
 			}

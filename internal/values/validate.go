@@ -221,6 +221,11 @@ func (v *ChartValues) validateJetStream() error {
 			errs = append(errs, fmt.Errorf("jetstream.file.size: %q is not a positive quantity such as 10Gi", truncated(js.File.Size)))
 		}
 	}
+	for key, policy := range map[string]string{"jetstream.file.whenDeleted": js.File.WhenDeleted, "jetstream.file.whenScaled": js.File.WhenScaled} {
+		if policy != "Delete" && policy != "Retain" {
+			errs = append(errs, fmt.Errorf("%s: %q is neither Delete nor Retain", key, truncated(policy)))
+		}
+	}
 	return errors.Join(errs...)
 }
 

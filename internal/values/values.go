@@ -243,6 +243,10 @@ type JetStreamFile struct {
 	Size             string `json:"size"`
 	StorageClassName string `json:"storageClassName"`
 	MaxBytes         int64  `json:"maxBytes"`
+	// WhenDeleted and WhenScaled are the StatefulSet's
+	// persistentVolumeClaimRetentionPolicy.
+	WhenDeleted string `json:"whenDeleted"`
+	WhenScaled  string `json:"whenScaled"`
 }
 
 // Services holds the metadata of the two Services.
