@@ -82,9 +82,9 @@ func TestBench(t *testing.T) {
 	r.add(b.conflictRow(t))
 
 	var out bytes.Buffer
-	r.write(&out, cfg, b.apiServerVersion(), b.binary)
+	r.write(&out, b.cfg, b.apiServerVersion(), b.binary)
 	fmt.Print("\n" + out.String())
-	if err := os.WriteFile(filepath.Join(cfg.dir, "results.md"), out.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(b.cfg.dir, "results.md"), out.Bytes(), 0o644); err != nil {
 		t.Error(err)
 	}
 	for _, m := range r.missed() {
