@@ -107,6 +107,14 @@ func pausedBySpec(_ context.Context, obj *unstructured.Unstructured) (bool, erro
 // never lead to delete-and-recreate. Hooks are off in every action: Helm
 // splits hook documents off before post-rendering, so a hook would reach
 // the API server unguarded, and the chart has none.
+//
+// Helm's client-side OpenAPI validation is off: it downloaded and parsed
+// the API server's OpenAPI documents in every install, upgrade and dry-run
+// (a new kubectl factory per action), most of the operator's CPU. It only
+// adds unknown-field checks to what the API server checks on every object
+// anyway, and the rendered objects come from typed values (unknown keys are
+// refused in internal/values) through the post-render guard, which runs the
+// API server's create checks offline.
 func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionClientGetter, error) {
 	// Every write to a release's objects carries helmFieldManager: Helm's
 	// own (install, upgrade) through kube.ManagedFieldsManager, the drift
@@ -124,11 +132,13 @@ func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionCl
 		helmclient.AppendInstallOptions(func(i *action.Install) error {
 			i.Labels = releaseLabels
 			i.DisableHooks = true
+			i.DisableOpenAPIValidation = true
 			return nil
 		}),
 		helmclient.AppendUpgradeOptions(func(u *action.Upgrade) error {
 			u.Labels = releaseLabels
 			u.DisableHooks = true
+			u.DisableOpenAPIValidation = true
 			return nil
 		}),
 		helmclient.AppendUninstallOptions(func(u *action.Uninstall) error {

@@ -55,21 +55,33 @@ const (
 )
 
 // conflictCounter is the operator's http.RoundTripper: it records every
-// request the API server answered with 409 Conflict.
+// request the API server answered with 409 Conflict, and counts the
+// requests for OpenAPI documents.
 type conflictCounter struct {
-	next http.RoundTripper
-	mu   sync.Mutex
-	seen []string
+	next    http.RoundTripper
+	mu      sync.Mutex
+	seen    []string
+	openAPI int
 }
 
 func (c *conflictCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if strings.HasPrefix(req.URL.Path, "/openapi/") {
+		c.openAPI++
+	}
 	if err == nil && resp.StatusCode == http.StatusConflict {
-		c.mu.Lock()
 		c.seen = append(c.seen, req.Method+" "+req.URL.Path)
-		c.mu.Unlock()
 	}
 	return resp, err
+}
+
+// openAPIRequests is how many OpenAPI documents the operator fetched.
+func (c *conflictCounter) openAPIRequests() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.openAPI
 }
 
 func (c *conflictCounter) conflicts() []string {

@@ -14,7 +14,8 @@ import (
 // TestOneHelmReconcilePerChange: creating a NatsCluster and changing its
 // size each cost one Helm reconcile. Status writes (the Helm reconciler's
 // own, Ready and AuthReady), the uninstall finalizer, the release Secrets
-// and the objects the release itself writes queue nothing.
+// and the objects the release itself writes queue nothing. No reconcile
+// downloads the API server's OpenAPI documents.
 func TestOneHelmReconcilePerChange(t *testing.T) {
 	o := startOperator(t, "one-reconcile")
 	ctx := context.Background()
@@ -46,4 +47,7 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 		t.Errorf("size 3→5: %d Helm reconciles, want 1", n)
 	}
 	o.assertNoConflicts(t)
+	if n := o.api.openAPIRequests(); n != 0 {
+		t.Errorf("%d OpenAPI requests for an install and an upgrade, want 0", n)
+	}
 }
