@@ -12,7 +12,9 @@ import (
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/kube"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -47,7 +49,11 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error {
 	getter = newResilientActionClientGetter(getter, recorder)
 	statusClient := helmStatusClient{Client: mgr.GetClient(), reader: mgr.GetAPIReader(), recorder: recorder}
 	for _, w := range ws {
-		r, err := reconciler.New(append(helmOptions(w, getter, policy), reconciler.WithClient(statusClient))...)
+		if len(w.OverrideValues) > 0 {
+			mgr.GetLogger().Info("overrideValues apply to every resource", "kind", w.Kind, "values", w.OverrideValues)
+		}
+		r, err := reconciler.New(append(helmOptions(w, getter, policy),
+			reconciler.WithClient(statusClient), reconciler.WithEventRecorder(overridesUnannounced{recorder}))...)
 		if err != nil {
 			return fmt.Errorf("helm reconciler for %s: %w", w.GroupVersionKind, err)
 		}
@@ -156,4 +162,21 @@ func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionCl
 			return nil
 		}),
 	)
+}
+
+// overridesUnannounced is the Helm reconciler's event recorder without the
+// "ValueOverridden" Warning helm-operator-plugins emits for each of
+// watches.yaml's overrideValues at every install and upgrade: two Warnings
+// per cluster per change, about the administrator's settings (the
+// RELATED_IMAGE_* relocation of a disconnected install), which the
+// cluster's owner can do nothing about. They are logged once at start.
+type overridesUnannounced struct {
+	record.EventRecorder
+}
+
+func (r overridesUnannounced) Eventf(obj runtime.Object, eventtype, reason, messageFmt string, args ...any) {
+	if reason == "ValueOverridden" {
+		return
+	}
+	r.EventRecorder.Eventf(obj, eventtype, reason, messageFmt, args...)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/utils/ptr"
@@ -78,5 +79,36 @@ func TestOverrideValuesReachEveryCluster(t *testing.T) {
 	err = cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &policyv1.PodDisruptionBudget{})
 	if !apierrors.IsNotFound(err) {
 		t.Errorf("PodDisruptionBudget: err = %v, want NotFound (disabled by an override)", err)
+	}
+
+	// An upgrade, then: the administrator's overrides are no Warning to the
+	// cluster's owner, neither at install nor at upgrade.
+	var cur natsv1alpha2.NatsCluster
+	if err := cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &cur); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(cur.DeepCopy())
+	cur.Spec.Size = ptr.To[int32](4)
+	if err := cp.Client.Patch(context.Background(), &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, func(ctx context.Context) error {
+		var sts appsv1.StatefulSet
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &sts); err != nil {
+			return err
+		}
+		if r := ptr.Deref(sts.Spec.Replicas, 0); r != 4 {
+			return fmt.Errorf("replicas %d, want 4", r)
+		}
+		return nil
+	})
+	var events corev1.EventList
+	if err := cp.Client.List(context.Background(), &events, client.InNamespace(nc.Namespace)); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.Items {
+		if e.Type == corev1.EventTypeWarning {
+			t.Errorf("Warning Event %s: %s", e.Reason, e.Message)
+		}
 	}
 }
