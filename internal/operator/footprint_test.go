@@ -17,17 +17,24 @@ import (
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
-// TestCacheHoldsOnlyManagedObjects: unrelated Secrets and ConfigMaps (other
-// charts' release Secrets included) never enter the operator's cache, so
-// its memory does not grow with them.
+// TestCacheHoldsOnlyManagedObjects: a thousand unrelated Secrets, other
+// charts' release Secrets, unrelated ConfigMaps and the operator's own
+// Helm release records never enter the operator's cache, so its memory
+// does not grow with them; what the operator reads from the cache is there,
+// without managedFields where it does not need them.
 func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
 	testutil.Integration(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ns := cp.Namespace(t, "cache")
+	for i := range 1000 {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%d", i), Namespace: ns}, StringData: map[string]string{"k": "v"}}
+		if err := cp.Client.Create(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for i := range 3 {
 		for _, obj := range []client.Object{
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%d", i), Namespace: ns}, StringData: map[string]string{"k": "v"}},
 			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("sh.helm.release.v1.other.v%d", i+1), Namespace: ns,
 				Labels: map[string]string{"owner": "helm", "name": "other"}}, Type: "helm.sh/release.v1"},
 			&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%d", i), Namespace: ns}},
@@ -63,15 +70,25 @@ func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
 	if len(secrets.Items)+len(cms.Items) != 0 {
 		t.Errorf("cache holds %d unrelated Secrets and %d ConfigMaps", len(secrets.Items), len(cms.Items))
 	}
-	// The operator's own objects are there: release Secrets and the config.
+	// Helm reads its release records itself; the config is the operator's.
 	if err := c.List(ctx, &secrets, client.InNamespace(nc.Namespace)); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.List(ctx, &cms, client.InNamespace(nc.Namespace)); err != nil {
 		t.Fatal(err)
 	}
-	if len(secrets.Items) == 0 || len(cms.Items) != 1 {
-		t.Errorf("managed objects missing from the cache: %d release Secrets, %d ConfigMaps", len(secrets.Items), len(cms.Items))
+	if len(secrets.Items) != 0 || len(cms.Items) != 1 {
+		t.Errorf("cache holds %d release Secrets (want 0) and %d ConfigMaps (want 1)", len(secrets.Items), len(cms.Items))
+	}
+	var cached natsv1alpha2.NatsCluster
+	if err := c.Get(ctx, client.ObjectKeyFromObject(nc), &cached); err != nil {
+		t.Fatal(err)
+	}
+	if len(cached.ManagedFields) != 0 {
+		t.Errorf("the cached NatsCluster keeps %d managedFields entries", len(cached.ManagedFields))
+	}
+	if len(cms.Items) == 1 && len(cms.Items[0].ManagedFields) == 0 {
+		t.Error("the release's ConfigMap lost the managedFields that tell drift from the operator's own writes")
 	}
 }
 

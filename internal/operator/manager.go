@@ -11,6 +11,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -64,18 +65,37 @@ func NewScheme() (*runtime.Scheme, error) {
 // the Secrets the Go controllers write.
 var ManagedSelector = labels.SelectorFromSet(labels.Set{natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue})
 
+// cachedSecrets selects the Secrets the cache holds: the managed ones but
+// Helm's release records. Helm reads those from the API server itself, and
+// each holds a whole gzipped release (24 KB), twice per cluster.
+var cachedSecrets = ManagedSelector.Add(mustRequirement("owner", selection.NotIn, "helm"))
+
+func mustRequirement(key string, op selection.Operator, vals ...string) labels.Requirement {
+	r, err := labels.NewRequirement(key, op, vals)
+	if err != nil {
+		panic(err)
+	}
+	return *r
+}
+
 // CacheOptions keeps the informers small: Secrets, ConfigMaps, Services,
 // StatefulSets and PodDisruptionBudgets are cached only when the operator
-// manages them, so unrelated objects in watched namespaces cost nothing.
+// manages them, so unrelated objects in watched namespaces cost nothing,
+// and managedFields are dropped from every cached object but the release's
+// objects, where they tell the Helm reconciler's own writes from drift
+// (helmevents.go).
 func CacheOptions(namespaces []string) cache.Options {
-	managed := cache.ByObject{Label: ManagedSelector}
-	opts := cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&corev1.Secret{}:                managed,
-		&corev1.ConfigMap{}:             managed,
-		&corev1.Service{}:               managed,
-		&appsv1.StatefulSet{}:           managed,
-		&policyv1.PodDisruptionBudget{}: managed,
-	}}
+	managed := cache.ByObject{Label: ManagedSelector, Transform: keepManagedFields}
+	opts := cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}:                {Label: cachedSecrets},
+			&corev1.ConfigMap{}:             managed,
+			&corev1.Service{}:               managed,
+			&appsv1.StatefulSet{}:           managed,
+			&policyv1.PodDisruptionBudget{}: managed,
+		},
+	}
 	if len(namespaces) > 0 {
 		opts.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range namespaces {
@@ -84,6 +104,9 @@ func CacheOptions(namespaces []string) cache.Options {
 	}
 	return opts
 }
+
+// keepManagedFields is the transform that keeps objects as they are.
+func keepManagedFields(obj any) (any, error) { return obj, nil }
 
 // NewManager builds the manager with health checks; controllers are added by
 // Setup.
