@@ -111,6 +111,10 @@ func setUp(ctx context.Context, t *testing.T, cfg config) *bench {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.operator == "" {
+		// 150 MB per run; the logs and results stay.
+		t.Cleanup(func() { _ = os.Remove(bin) })
+	}
 	b := &bench{cfg: cfg, binary: bin}
 	if b.cp, err = startControlPlane(cfg.dir); err != nil {
 		t.Fatal(err)
