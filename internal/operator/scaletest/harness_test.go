@@ -62,6 +62,7 @@ type conflictCounter struct {
 	mu      sync.Mutex
 	seen    []string
 	openAPI int
+	writes  []string
 }
 
 func (c *conflictCounter) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -71,10 +72,22 @@ func (c *conflictCounter) RoundTrip(req *http.Request) (*http.Response, error) {
 	if strings.HasPrefix(req.URL.Path, "/openapi/") {
 		c.openAPI++
 	}
+	if req.Method != http.MethodGet {
+		c.writes = append(c.writes, req.Method+" "+req.URL.Path)
+	}
 	if err == nil && resp.StatusCode == http.StatusConflict {
 		c.seen = append(c.seen, req.Method+" "+req.URL.Path)
 	}
 	return resp, err
+}
+
+// takeWrites returns the operator's writes since the last call.
+func (c *conflictCounter) takeWrites() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.writes
+	c.writes = nil
+	return w
 }
 
 // openAPIRequests is how many OpenAPI documents the operator fetched.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,5 +50,55 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	o.assertNoConflicts(t)
 	if n := o.api.openAPIRequests(); n != 0 {
 		t.Errorf("%d OpenAPI requests for an install and an upgrade, want 0", n)
+	}
+}
+
+// TestUnchangedReconcileWritesNothing: a reconcile that finds the release
+// as rendered (here after an annotation, which the Helm reconciler looks
+// at) changes nothing: no status write and no object of the release
+// modified. One request remains: helm-operator-plugins' drift repair
+// computes a three-way strategic merge patch, and the PodDisruptionBudget's
+// spec.selector (patch strategy "replace") always makes it non-empty; the
+// API server finds nothing to change and stores nothing.
+func TestUnchangedReconcileWritesNothing(t *testing.T) {
+	o := startOperator(t, "no-op")
+	ctx := context.Background()
+	nc := newCluster(o.ns, "noop")
+	if err := cp.Client.Create(ctx, nc); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, nc, natsv1alpha2.ConditionDeployed, metav1.ConditionTrue)
+	waitReadyMessage(t, nc, "0/3")
+	before := waitIdle(t)
+	o.api.takeWrites()
+	var pdb policyv1.PodDisruptionBudget
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &pdb); err != nil {
+		t.Fatal(err)
+	}
+
+	var cur natsv1alpha2.NatsCluster
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &cur); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(cur.DeepCopy())
+	cur.Annotations = map[string]string{"example.com/note": "touched"}
+	if err := cp.Client.Patch(ctx, &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	if n := waitIdle(t) - before; n != 1 {
+		t.Errorf("annotation: %d Helm reconciles, want 1", n)
+	}
+	pdbPatch := "PATCH /apis/policy/v1/namespaces/" + o.ns + "/poddisruptionbudgets/" + nc.Name
+	for _, w := range o.api.takeWrites() {
+		if w != pdbPatch {
+			t.Errorf("an unchanged reconcile wrote: %s", w)
+		}
+	}
+	var after policyv1.PodDisruptionBudget
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &after); err != nil {
+		t.Fatal(err)
+	}
+	if after.ResourceVersion != pdb.ResourceVersion {
+		t.Errorf("the PodDisruptionBudget changed: resourceVersion %s → %s", pdb.ResourceVersion, after.ResourceVersion)
 	}
 }
