@@ -12,12 +12,15 @@ import (
 type bulk struct {
 	n, clusters, secrets int
 	operator, helm       time.Duration
-	memory               memory
-	opWrites, helmWrites auditCounts
-	reconciles           float64
-	byController         map[string]float64
-	operatorCPU, helmCPU float64 // seconds
-	err                  error
+	// The load average as each side started: the two halves run one after
+	// the other, so the machine's other tenants can favor either.
+	operatorLoad, helmLoad string
+	memory                 memory
+	opWrites, helmWrites   auditCounts
+	reconciles             float64
+	byController           map[string]float64
+	operatorCPU, helmCPU   float64 // seconds
+	err                    error
 }
 
 // bulkPhase creates n NatsClusters at once and times them until the
@@ -29,6 +32,7 @@ func (b *bench) bulkPhase(ctx context.Context, t *testing.T, prefix string, n in
 		names[i] = fmt.Sprintf("%s-%04d", prefix, i)
 	}
 	before := b.counts(t)
+	r.operatorLoad = loadAverage()
 	r.operator, r.err = b.operatorBulk(ctx, names)
 	r.clusters = b.clusters
 	// Memory is worth knowing even when the operator never settled.
@@ -41,6 +45,7 @@ func (b *bench) bulkPhase(ctx context.Context, t *testing.T, prefix string, n in
 	}
 	progress("%d NatsClusters settled in %s", n, secs(r.operator))
 	mid := b.counts(t)
+	r.helmLoad = loadAverage()
 	if r.helm, r.err = b.helmBulk(ctx, names); r.err != nil {
 		return r
 	}
@@ -122,7 +127,7 @@ func (r bulk) rows(scale bool) []row {
 	}
 	x := ratio(r.operator, r.helm)
 	return []row{
-		goalRow(what, goal, fmt.Sprintf("%.2f× (%s vs %s)", x, secs(r.operator), secs(r.helm)), x <= limit),
+		goalRow(what, goal, fmt.Sprintf("%.2f× (%s at load %s vs %s at load %s)", x, secs(r.operator), r.operatorLoad, secs(r.helm), r.helmLoad), x <= limit),
 		infoRow(fmt.Sprintf("writes / reconciles / CPU per CR, %d at once", r.n),
 			fmt.Sprintf("%s / %s / %s (Helm install %s)", perItem(r.opWrites, r.helmWrites, r.n),
 				reconcilesPerItem(r.reconciles, r.byController, r.n), cpuPer(r.operatorCPU, r.n), cpuPer(r.helmCPU, r.n))),
