@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/operator-framework/helm-operator-plugins/pkg/watches"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/nats-operator/nats-operator/internal/operator"
 )
@@ -61,29 +64,49 @@ func Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		return err
+	}
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return fmt.Errorf("no cluster to run against (set KUBECONFIG, or use `make run` for an embedded one): %w", err)
 	}
 	watch := WatchNamespaces(os.Getenv("WATCH_NAMESPACE"), gates)
-	mgr, err := operator.NewManager(cfg, operator.Options{
-		WatchNamespaces:         watch,
-		MetricsAddr:             f.metricsAddr,
-		SecureMetrics:           f.secureMetrics,
-		ProbeAddr:               f.probeAddr,
-		LeaderElect:             f.leaderElect,
-		LeaderElectionID:        f.leaderID,
-		LeaderElectionNamespace: f.leaderNS,
-	})
+	direct, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
-		return err
-	}
-	if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: f.allowOwned}); err != nil {
-		return err
+		return fmt.Errorf("creating the start-up client: %w", err)
 	}
 	log := ctrl.Log.WithName("setup")
 	served := Endpoints(f.metricsAddr, f.secureMetrics, f.probeAddr)
 	log.Info("serving the operator's endpoints", "metrics", served.Metrics, "health", served.Health)
-	ReportScope(ctx, log, mgr.GetAPIReader(), watch)
-	return mgr.Start(ctx)
+	ReportScope(ctx, log, direct, watch)
+	return RunWatching(ctx, log, direct, watch, NamespacePoll, f.operatorStarter(cfg, ws))
+}
+
+// operatorStarter builds and starts the operator's manager on the given
+// namespaces, each time RunWatching asks.
+func (f *runFlags) operatorStarter(cfg *rest.Config, ws []watches.Watch) StartFunc {
+	starts := 0
+	return func(ctx context.Context, namespaces []string) error {
+		starts++
+		mgr, err := operator.NewManager(cfg, operator.Options{
+			WatchNamespaces:         namespaces,
+			MetricsAddr:             f.metricsAddr,
+			SecureMetrics:           f.secureMetrics,
+			ProbeAddr:               f.probeAddr,
+			LeaderElect:             f.leaderElect,
+			LeaderElectionID:        f.leaderID,
+			LeaderElectionNamespace: f.leaderNS,
+			// A restart registers the same controllers again in this process.
+			SkipControllerNameValidation: starts > 1,
+		})
+		if err != nil {
+			return err
+		}
+		if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: f.allowOwned}); err != nil {
+			return err
+		}
+		return mgr.Start(ctx)
+	}
 }

@@ -34,6 +34,11 @@ func (l *logLines) logger() logr.Logger {
 	}, funcr.Options{})
 }
 
+// testLogger logs to the test's output.
+func testLogger(t *testing.T) logr.Logger {
+	return funcr.New(func(prefix, args string) { t.Log(prefix, args) }, funcr.Options{})
+}
+
 func (l *logLines) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
