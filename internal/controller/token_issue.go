@@ -68,7 +68,7 @@ func (r *AuthReconciler) ensureTokens(ctx context.Context, nc *natsv1alpha2.Nats
 	var res tokenResult
 	skip := make([]bool, len(plan.targets))
 	for i, t := range plan.targets {
-		s, err := r.lookupTokenSecret(ctx, r.tokenBuilder(nc, t))
+		s, err := r.currentTokenSecret(ctx, nc, t)
 		if err != nil && t.namespace != nc.Namespace && errors.Is(err, errForeignTokenSecret) {
 			// A ServiceAccount in another namespace whose Secret name is taken
 			// (<role>-<cluster>-bound-token does not say which namespace the
@@ -132,12 +132,11 @@ func currentToken(s *corev1.Secret, user string) (resource.Token, bool) {
 // apart and no token is ever lost.
 func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsCluster, t tokenTarget, s *corev1.Secret) (resource.Token, error) {
 	b := r.tokenBuilder(nc, t)
-	want := resource.Token{User: t.user, Audience: tokenAudience(nc.Name, t.namespace), ExpirationSeconds: expirationSeconds(nc)}
-	cur, ok := currentToken(s, t.user)
-	if ok && cur.Audience == want.Audience && cur.ExpirationSeconds == want.ExpirationSeconds &&
-		r.now().Before(cur.RenewAt) && s.Labels[natsv1alpha2.LabelManagedBy] == natsv1alpha2.ManagedByValue {
+	want := wantedToken(nc, t)
+	if cur, kept := r.keptToken(s, want); kept {
 		return cur, nil
 	}
+	_, rotated := currentToken(s, t.user)
 	if s == nil {
 		// The token is bound to its Secret, which must exist (with its
 		// UID) first.
@@ -162,7 +161,7 @@ func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsC
 		return resource.Token{}, fmt.Errorf("writing token Secret %s/%s: %w", s.Namespace, s.Name, err)
 	}
 	verb := "Issued"
-	if ok {
+	if rotated {
 		verb = "Rotated"
 	}
 	r.Recorder.Eventf(nc, corev1.EventTypeNormal, natsv1alpha2.ReasonTokenIssued,
@@ -171,6 +170,36 @@ func (r *AuthReconciler) ensureToken(ctx context.Context, nc *natsv1alpha2.NatsC
 	log.FromContext(ctx).Info(strings.ToLower(verb)+" ServiceAccount token", "role", t.role.Name,
 		"serviceAccountNamespace", t.namespace, "secret", s.Name, "renewAt", tok.RenewAt)
 	return tok, nil
+}
+
+func wantedToken(nc *natsv1alpha2.NatsCluster, t tokenTarget) resource.Token {
+	return resource.Token{User: t.user, Audience: tokenAudience(nc.Name, t.namespace), ExpirationSeconds: expirationSeconds(nc)}
+}
+
+// keptToken is the token of s when it stays as it is: the operator's, for
+// want's user, audience and lifetime, and not due yet.
+func (r *AuthReconciler) keptToken(s *corev1.Secret, want resource.Token) (resource.Token, bool) {
+	cur, ok := currentToken(s, want.User)
+	return cur, ok && cur.Audience == want.Audience && cur.ExpirationSeconds == want.ExpirationSeconds &&
+		r.now().Before(cur.RenewAt) && s.Labels[natsv1alpha2.LabelManagedBy] == natsv1alpha2.ManagedByValue
+}
+
+// currentTokenSecret is the target's token Secret. A token the cache holds
+// that stays as it is (keptToken) is taken from the cache: reading each
+// token Secret from the API server at every reconcile made the auth
+// controller's reads grow with roles × reconciles. Anything else (no
+// Secret, a token due or to be re-issued, a Secret someone else owns, a
+// namespace the cache does not cover) is read from the API server, so no
+// token is issued and no Secret replaced on a stale view.
+func (r *AuthReconciler) currentTokenSecret(ctx context.Context, nc *natsv1alpha2.NatsCluster, t tokenTarget) (*corev1.Secret, error) {
+	b := r.tokenBuilder(nc, t)
+	cached := b.Build()
+	if err := r.Get(ctx, client.ObjectKeyFromObject(cached), cached); err == nil && b.Owns(cached) {
+		if _, ok := r.keptToken(cached, wantedToken(nc, t)); ok {
+			return cached, nil
+		}
+	}
+	return r.lookupTokenSecret(ctx, b)
 }
 
 // lookupTokenSecret returns the target's token Secret, nil if there is
