@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -30,12 +31,15 @@ func RunWatching(ctx context.Context, log logr.Logger, c client.Reader, watched 
 	if len(watched) == 0 {
 		return start(ctx, nil)
 	}
+	reported := ""
 	for {
 		ready, waiting, err := ListableNamespaces(ctx, c, watched)
 		if err != nil {
 			return err
 		}
-		if len(waiting) > 0 {
+		// Once per change, not once per poll.
+		if now := strings.Join(waiting, ","); now != reported && len(waiting) > 0 {
+			reported = now
 			log.Info("WARNING: the operator may not list NatsClusters in these watched namespaces yet (the namespace, or the operator's RoleBinding there, is missing); it runs without them and adds them once it may",
 				"waiting", waiting, "running", ready)
 		}

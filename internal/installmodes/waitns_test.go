@@ -2,6 +2,7 @@ package installmodes_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -31,13 +32,52 @@ func TestOperatorWaitsForAWatchedNamespaceItMayNotListYet(t *testing.T) {
 	const release = "nats-operator-wait"
 	releaseNS, existing := cp.Namespace(t, "wait"), cp.Namespace(t, "wait-team")
 	later := "wait-later-" + rand.String(5)
+	installChart(t, releaseNS, release, existing)
+	stop := runWatchingAs(t, releaseNS, release, []string{existing, later})
+	defer stop()
+	waitReconciled(t, createCluster(t, existing, "now"))
+
+	grantLikeChart(ctx, t, existing, later, release)
+	waitReconciled(t, createCluster(t, later, "later"))
+}
+
+// TestOperatorWaitsWhenNoWatchedNamespaceIsListable: with no watched
+// namespace listable at all the operator must not fall back to every
+// namespace (an empty list); it waits, then runs once one is.
+func TestOperatorWaitsWhenNoWatchedNamespaceIsListable(t *testing.T) {
+	testutil.Integration(t)
+	ctx := context.Background()
+	const release = "nats-operator-none"
+	releaseNS, existing := cp.Namespace(t, "none"), cp.Namespace(t, "none-team")
+	later := "none-later-" + rand.String(5)
+	installChart(t, releaseNS, release, existing)
+	stop := runWatchingAs(t, releaseNS, release, []string{later})
+	defer stop()
+	ignored := createCluster(t, existing, "not-watched")
+	rv := ignored.ResourceVersion
+
+	grantLikeChart(ctx, t, existing, later, release)
+	waitReconciled(t, createCluster(t, later, "later"))
+	if err := untouched(ctx, ignored, rv); err != nil {
+		t.Errorf("a namespace outside WATCH_NAMESPACE was reconciled: %v", err)
+	}
+}
+
+// installChart installs the operator chart as release, namespace-scoped to
+// watched, and uninstalls it when the test ends.
+func installChart(t *testing.T, releaseNS, release string, watched ...string) {
+	t.Helper()
 	ch, err := loader.Load(filepath.Join(testutil.RepoRoot(), "helm-charts", "nats-operator"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	install := action.NewInstall(helmConfig(t, releaseNS))
 	install.ReleaseName, install.Namespace, install.SkipCRDs = release, releaseNS, true
-	vals := map[string]any{"clusterScoped": false, "watchNamespaces": []any{existing}, "leaderElection": map[string]any{"enabled": false}}
+	namespaces := make([]any, len(watched))
+	for i, ns := range watched {
+		namespaces[i] = ns
+	}
+	vals := map[string]any{"clusterScoped": false, "watchNamespaces": namespaces, "leaderElection": map[string]any{"enabled": false}}
 	if _, err := install.Run(ch, vals); err != nil {
 		t.Fatalf("helm install: %v", err)
 	}
@@ -46,7 +86,13 @@ func TestOperatorWaitsForAWatchedNamespaceItMayNotListYet(t *testing.T) {
 			t.Errorf("helm uninstall: %v", err)
 		}
 	})
+}
 
+// runWatchingAs runs cli.RunWatching as the chart's ServiceAccount
+// (impersonated, so the API server applies exactly the chart's RBAC) and
+// returns the function that stops it.
+func runWatchingAs(t *testing.T, releaseNS, release string, watched []string) (stop func()) {
+	t.Helper()
 	sa := &testutil.ControlPlane{Config: rest.CopyConfig(cp.Config), Client: cp.Client}
 	sa.Config.Impersonate = rest.ImpersonationConfig{
 		UserName: "system:serviceaccount:" + releaseNS + ":" + release,
@@ -56,11 +102,14 @@ func TestOperatorWaitsForAWatchedNamespaceItMayNotListYet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, stop := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- cli.RunWatching(runCtx, testLogger(t), direct, []string{existing, later}, 300*time.Millisecond,
+		done <- cli.RunWatching(ctx, testLogger(t), direct, watched, 300*time.Millisecond,
 			func(ctx context.Context, namespaces []string) error {
+				if len(namespaces) == 0 {
+					return fmt.Errorf("started on every namespace, want some of %v", watched)
+				}
 				stopOperator, err := sa.RunOperator(operator.Options{WatchNamespaces: namespaces})
 				if err != nil {
 					return err
@@ -69,16 +118,12 @@ func TestOperatorWaitsForAWatchedNamespaceItMayNotListYet(t *testing.T) {
 				return stopOperator()
 			})
 	}()
-	defer func() {
-		stop()
+	return func() {
+		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("operator: %v", err)
 		}
-	}()
-	waitReconciled(t, createCluster(t, existing, "now"))
-
-	grantLikeChart(ctx, t, existing, later, release)
-	waitReconciled(t, createCluster(t, later, "later"))
+	}
 }
 
 // grantLikeChart creates namespace to with the operator's Role and
