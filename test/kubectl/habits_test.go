@@ -1,11 +1,8 @@
 package kubectl
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,29 +45,28 @@ func TestKubectlHabits(t *testing.T) {
 	}
 	waitStatefulSet(t, client.ObjectKeyFromObject(nc))
 
+	// Both CRDs once declared the category nats, which kubectl resolves
+	// before a short name: `kubectl get nats x` failed with "you must
+	// specify only one resource" (issue 10 item 1).
 	t.Run("get nats", func(t *testing.T) {
-		needCategoryFix(t, k)
 		r := k.run("get", "nats", "-n", ns)
 		if r.err != nil || !hasRow(r.stdout, "habits") || strings.Contains(r.stdout, "natsservicerole") {
 			t.Errorf("want one row, the NatsCluster habits:\n%s", r)
 		}
 	})
 	t.Run("get nats NAME -o yaml", func(t *testing.T) {
-		needCategoryFix(t, k)
 		r := k.run("get", "nats", "habits", "-n", ns, "-o", "yaml")
 		if r.err != nil || !strings.Contains(r.stdout, "kind: NatsCluster") || !strings.Contains(r.stdout, "name: habits") {
 			t.Errorf("want the NatsCluster as YAML:\n%s", r)
 		}
 	})
 	t.Run("describe nats NAME", func(t *testing.T) {
-		needCategoryFix(t, k)
 		r := k.run("describe", "nats", "habits", "-n", ns)
 		if r.err != nil || !strings.Contains(r.stdout, "Kind:         NatsCluster") || !strings.Contains(r.stdout, "Conditions:") {
 			t.Errorf("want the NatsCluster described with its conditions:\n%s", r)
 		}
 	})
 	t.Run("wait --for=condition=Ready nats/NAME", func(t *testing.T) {
-		needCategoryFix(t, k)
 		// envtest runs no pods: the StatefulSet reports its servers ready
 		// while kubectl waits.
 		marked := make(chan error, 1)
@@ -93,12 +89,11 @@ func TestKubectlHabits(t *testing.T) {
 	})
 	t.Run("get natsserviceroles", func(t *testing.T) {
 		r := k.run("get", "natsserviceroles", "-n", ns)
-		if r.err != nil || !hasRow(r.stdout, "habits") || !strings.Contains(r.stdout, "CLUSTER") {
-			t.Errorf("want the NatsServiceRole with its cluster:\n%s", r)
+		if r.err != nil || !hasRow(r.stdout, "habits") || !strings.Contains(r.stdout, "CLUSTER") || !strings.Contains(r.stdout, "TOKEN") {
+			t.Errorf("want the NatsServiceRole with its cluster and whether its token is issued:\n%s", r)
 		}
 	})
 	t.Run("delete nats NAME", func(t *testing.T) {
-		needCategoryFix(t, k)
 		r := k.run("delete", "nats", "habits", "-n", ns, "--timeout=60s")
 		if r.err != nil || !strings.Contains(r.stdout, `natscluster.nats.io "habits" deleted`) {
 			t.Fatalf("want the NatsCluster deleted:\n%s", r)
@@ -112,26 +107,6 @@ func TestKubectlHabits(t *testing.T) {
 			t.Errorf("kubectl delete nats also touched the NatsServiceRole: %v", err)
 		}
 	})
-}
-
-// needCategoryFix skips a subtest of the short name nats while the
-// NatsServiceRole CRD also declares the category nats: kubectl resolves a
-// category before a short name, so `kubectl get nats x` fails with "you
-// must specify only one resource" (issue 10 item 1; the fix belongs to
-// api/v1alpha2). It runs once the CRD is fixed.
-func needCategoryFix(t *testing.T, k *kubectl) {
-	t.Helper()
-	r := k.run("get", "crd", "natsserviceroles.nats.io", "-o", "jsonpath={.spec.names.categories}")
-	if r.err != nil {
-		t.Fatal(r)
-	}
-	var categories []string
-	if err := json.Unmarshal([]byte(cmp.Or(r.stdout, "[]")), &categories); err != nil {
-		t.Fatalf("categories %q: %v", r.stdout, err)
-	}
-	if slices.Contains(categories, "nats") {
-		t.Skip("needs the category fix in api/v1alpha2 (issue 10 item 1): NatsServiceRole declares the category nats, so kubectl resolves nats to both kinds")
-	}
 }
 
 // hasRow reports whether a kubectl table lists name in its first column.
