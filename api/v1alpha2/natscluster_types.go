@@ -110,8 +110,12 @@ type ClusterSpec struct {
 	// +optional
 	UseServerName bool `json:"useServerName,omitempty"`
 
-	// Paused stops the operator from rolling out changes to this cluster; the
-	// running servers are left alone and the Paused condition is True.
+	// Paused stops the operator from rolling out changes to this cluster:
+	// nothing is rendered or applied, the running servers are left alone
+	// and the Paused condition is True. Credentials stay current (the auth
+	// Secret follows its sources and tokens are rotated; the servers reload
+	// them without a restart), so a paused cluster never locks its clients
+	// out. Deletion is never paused.
 	// +operator-sdk:csv:customresourcedefinitions:type=spec,displayName="Paused",xDescriptors={"urn:alm:descriptor:com.tectonic.ui:booleanSwitch"}
 	// +optional
 	Paused bool `json:"paused,omitempty"`

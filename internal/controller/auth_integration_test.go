@@ -313,3 +313,26 @@ func TestRouteAndGatewayAuth(t *testing.T) {
 	startNATS(t, s.Data, "gateway {\n  name: east\n  listen: 127.0.0.1:-1\n  authorization { include \"auth/gateway.conf\" }\n}\n")
 	waitAuthReady(t, nc, natsv1alpha2.ReasonAuthConfigured)
 }
+
+// TestPausedClusterKeepsItsCredentialsCurrent: spec.paused stops rollouts
+// (the Helm half renders nothing), not credentials: an edited clients
+// Secret still reaches <cluster>-auth, which the servers reload without a
+// restart, and tokens keep being rotated before they expire, so pausing a
+// cluster never locks its clients out.
+func TestPausedClusterKeepsItsCredentialsCurrent(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ns := cp.Namespace(t, "paused")
+	src := secret(ns, "clients", map[string]string{"clients-auth.json": `{"users": [{"user": "alice", "password": "a"}]}`})
+	create(t, src)
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{ClientsAuthSecret: "clients"})
+	nc.Spec.Paused = true
+	create(t, nc)
+	deleteAtEnd(t, nc)
+	waitSecret(t, authKey(nc), hasUsers("alice"))
+	src.StringData = map[string]string{"clients-auth.json": `{"users": [{"user": "alice", "password": "a"}, {"user": "bob", "password": "b"}]}`}
+	if err := cp.Client.Update(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	waitSecret(t, authKey(nc), hasUsers("alice", "bob"))
+}
