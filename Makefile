@@ -107,12 +107,17 @@ verify-generated: manifests generate bundle ## Fail if regenerated files differ 
 	fi
 
 .PHONY: test
-test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, then all tests incl. envtest and test/kubectl (bin/kubectl).
+test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, all tests incl. envtest and test/kubectl (bin/kubectl), then each fuzzer briefly.
 	assets="$$(hack/testbins/install.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 60m
+	$(MAKE) fuzz FUZZTIME=$(TEST_FUZZTIME)
 
-# Fuzz targets: go test runs each seed corpus in `make test`; this runs the
-# fuzzer itself, FUZZTIME per target (instrumented builds take minutes here).
+# How long `make test` runs each fuzzer beyond its seed corpus. The
+# instrumented build costs a few minutes once (the Go build cache keeps it).
+TEST_FUZZTIME ?= 5s
+
+# Fuzz targets: go test runs each seed corpus, and `make test` each fuzzer
+# for TEST_FUZZTIME; this runs them FUZZTIME per target.
 FUZZTIME ?= 30s
 FUZZ_TARGETS = internal/natsconf:FuzzString internal/natsconf:FuzzKeyAndLiteral \
 	internal/auth:FuzzParseClients internal/values:FuzzChartValues internal/render:FuzzRender
