@@ -56,6 +56,9 @@ func loadOptions(conf string, env Env) (*server.Options, error) {
 	if err := o.ProcessConfigFile(path); err != nil {
 		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), filepath.Join(dir, "files"), "")
 		msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
+		if where := locate(withFiles, msg); where != "" {
+			msg = where + ": " + msg
+		}
 		return nil, fmt.Errorf("nats.conf does not load in nats-server: %s", msg)
 	}
 	return o, nil
