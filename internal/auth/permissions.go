@@ -2,7 +2,10 @@ package auth
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 )
@@ -35,11 +38,11 @@ func parsePermissions(path string, raw json.RawMessage) (*Permissions, error) {
 	p := &Permissions{}
 	err := decodeObject(path, raw, []field{
 		{names: []string{"publish", "pub"}, set: func(path string, raw json.RawMessage) (err error) {
-			p.Publish, err = parseSubjectPermission(path, raw)
+			p.Publish, err = parseSubjectPermission(path, raw, false)
 			return err
 		}},
 		{names: []string{"subscribe", "sub"}, set: func(path string, raw json.RawMessage) (err error) {
-			p.Subscribe, err = parseSubjectPermission(path, raw)
+			p.Subscribe, err = parseSubjectPermission(path, raw, true)
 			return err
 		}},
 		{names: []string{"allow_responses", "publish_allow_responses"}, set: func(path string, raw json.RawMessage) (err error) {
@@ -53,14 +56,14 @@ func parsePermissions(path string, raw json.RawMessage) (*Permissions, error) {
 	return p, nil
 }
 
-func parseSubjectPermission(path string, raw json.RawMessage) (*SubjectPermission, error) {
+func parseSubjectPermission(path string, raw json.RawMessage, queues bool) (*SubjectPermission, error) {
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(raw, &obj) != nil || obj == nil {
 		list, err := subjects(path, raw)
 		if err != nil {
 			return nil, invalidf("%s: expected a subject, a list of subjects, or {\"allow\": [...], \"deny\": [...]}", path)
 		}
-		return &SubjectPermission{Allow: list}, nil
+		return &SubjectPermission{Allow: list}, checkSubjects(path, list, queues)
 	}
 	sp := &SubjectPermission{}
 	err := decodeObject(path, raw, []field{
@@ -70,7 +73,25 @@ func parseSubjectPermission(path string, raw json.RawMessage) (*SubjectPermissio
 	if err != nil {
 		return nil, err
 	}
-	return sp, nil
+	if err := checkSubjects(path+".allow", sp.Allow, queues); err != nil {
+		return nil, err
+	}
+	return sp, checkSubjects(path+".deny", sp.Deny, queues)
+}
+
+// checkSubjects applies nats-server's rule for permission subjects: a
+// valid subject, or for subscribe also "subject queue".
+func checkSubjects(path string, list []string, queues bool) error {
+	for i, s := range list {
+		if server.IsValidSubject(s) {
+			continue
+		}
+		if f := strings.Fields(s); queues && len(f) == 2 && server.IsValidSubject(f[0]) && server.IsValidSubject(f[1]) {
+			continue
+		}
+		return invalidf("%s[%d]: not a valid subject (tokens separated by '.', no empty token or whitespace; '*' and '>' as whole tokens)", path, i)
+	}
+	return nil
 }
 
 func parseResponsePermission(path string, raw json.RawMessage) (*ResponsePermission, error) {
