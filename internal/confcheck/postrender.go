@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
-	"unicode/utf8"
 
 	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
 	"helm.sh/helm/v3/pkg/kube"
@@ -17,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/status"
 )
 
 // ReasonRenderRefused is the reason of the Warning Event the guard puts on
@@ -51,7 +51,7 @@ func (p *postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	}
 	if err := p.guard.Check(in.String(), nc); err != nil {
 		if p.seen.isNew(p.owner.GetUID(), err.Error()) && p.recorder != nil {
-			p.recorder.Event(p.owner, corev1.EventTypeWarning, ReasonRenderRefused, truncate(err.Error(), maxEventMessage))
+			p.recorder.Event(p.owner, corev1.EventTypeWarning, ReasonRenderRefused, status.EventMessage(err.Error()))
 		}
 		return nil, err
 	}
@@ -72,23 +72,6 @@ func asNatsCluster(obj client.Object) (*natsv1alpha2.NatsCluster, error) {
 		return nil, fmt.Errorf("reading NatsCluster %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
 	return &nc, nil
-}
-
-// maxEventMessage bounds the Event's message as events.k8s.io bounds a
-// note; the condition keeps the whole message.
-const maxEventMessage = 1024
-
-// truncate cuts s to at most n bytes, on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
 }
 
 // maxRemembered bounds the refusals kept in memory; past it they are

@@ -8,6 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/record"
+
+	"github.com/nats-operator/nats-operator/internal/status"
 )
 
 // owner is the NatsCluster as helm-operator-plugins hands it over.
@@ -93,12 +95,12 @@ func TestEventMessageIsBounded(t *testing.T) {
 		m += strings.ReplaceAll(secretDoc, "evil", strings.Repeat(n, 60))
 	}
 	_, err := pr.Run(bytes.NewBufferString(m))
-	if err == nil || len(err.Error()) <= maxEventMessage {
+	if err == nil || len(err.Error()) <= status.MaxEventMessage {
 		t.Fatalf("want a refusal longer than an Event holds, got %v", err)
 	}
 	e := <-rec.Events
 	msg := strings.TrimPrefix(e, "Warning RenderRefused ")
-	if len(msg) > maxEventMessage || !strings.HasPrefix(err.Error(), strings.TrimSuffix(msg, "…")) {
+	if len(msg) > status.MaxEventMessage || !strings.HasPrefix(err.Error(), strings.TrimSuffix(msg, "…")) {
 		t.Errorf("event message (%d bytes) is not the start of the refusal: %q", len(msg), msg)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -33,9 +32,6 @@ var helmConditionTypes = map[string]bool{
 // failureConditionTypes are the Helm conditions that report a failure the
 // user must act on; each transition to True is also a Warning Event.
 var failureConditionTypes = []string{natsv1alpha2.ConditionReleaseFailed, natsv1alpha2.ConditionIrreconcilable}
-
-// maxEventMessage bounds an Event's message; Helm errors can be long.
-const maxEventMessage = 1024
 
 // postRenderFailure is how Helm wraps a post-renderer's error. The
 // post-render guard (internal/confcheck) announces its refusals in an
@@ -232,7 +228,7 @@ func (w helmStatusWriter) recordNewFailures(obj runtime.Object, before, after na
 			continue
 		}
 		told[c.Message] = true
-		w.recorder.Event(obj, corev1.EventTypeWarning, c.Reason, truncate(fmt.Sprintf("%s: %s", t, c.Message), maxEventMessage))
+		w.recorder.Event(obj, corev1.EventTypeWarning, c.Reason, status.EventMessage(fmt.Sprintf("%s: %s", t, c.Message)))
 	}
 }
 
@@ -246,17 +242,4 @@ func clusterStatus(u *unstructured.Unstructured) (natsv1alpha2.ClusterStatus, er
 		return st, fmt.Errorf("status of %s: %w", u.GetName(), err)
 	}
 	return st, nil
-}
-
-// truncate cuts s to at most n bytes, on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	const ellipsis = "…"
-	cut := n - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
 }

@@ -1,9 +1,7 @@
 package operator
 
 import (
-	"strings"
 	"testing"
-	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -42,16 +40,5 @@ func TestMergeHelmStatusKeepsOtherControllersConditions(t *testing.T) {
 	}
 	if got.DeployedRelease == nil || got.DeployedRelease.Name != "nats" {
 		t.Errorf("deployedRelease %+v, want the Helm reconciler's", got.DeployedRelease)
-	}
-}
-
-func TestTruncateKeepsRunesWhole(t *testing.T) {
-	s := strings.Repeat("é", 600) // 1200 bytes
-	got := truncate(s, maxEventMessage)
-	if len(got) > maxEventMessage || !utf8.ValidString(got) || !strings.HasSuffix(got, "…") {
-		t.Errorf("truncate: %d bytes, valid %v", len(got), utf8.ValidString(got))
-	}
-	if short := "refused"; truncate(short, maxEventMessage) != short {
-		t.Errorf("a short message was changed")
 	}
 }
