@@ -31,7 +31,9 @@ type ControlPlane struct {
 
 // StartControlPlane starts kube-apiserver and etcd from KUBEBUILDER_ASSETS
 // (hack/testbins/install.sh builds them; `make test` sets the variable).
-func StartControlPlane() (*ControlPlane, error) {
+// configure, if given, adjusts the environment before it starts (API
+// server flags).
+func StartControlPlane(configure ...func(*envtest.Environment)) (*ControlPlane, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run the tests with `make test`, or export KUBEBUILDER_ASSETS=$(hack/testbins/install.sh)")
 	}
@@ -39,6 +41,9 @@ func StartControlPlane() (*ControlPlane, error) {
 	env := &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+	}
+	for _, c := range configure {
+		c(env)
 	}
 	cfg, err := env.Start()
 	if err != nil {
