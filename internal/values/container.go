@@ -50,14 +50,7 @@ func CheckTenantEnv(e corev1.EnvVar) error {
 }
 
 // IsReservedEnv: the operator defines name in the NATS container.
-func IsReservedEnv(name string) bool {
-	for _, r := range reservedEnv {
-		if name == r {
-			return true
-		}
-	}
-	return false
-}
+func IsReservedEnv(name string) bool { return slices.Contains(reservedEnv, name) }
 
 // plainServerName is a server name nats-server reads as one token after
 // the kubelet expands the pod's name and namespace (DNS labels) into it.
@@ -132,20 +125,11 @@ var LoggingFlags = []string{"-D", "-V", "-DV", "-VD", "-VV", "-DVV", "--debug", 
 func CheckTenantArgs(args []string) error {
 	for _, a := range args {
 		name, _, _ := strings.Cut(a, "=")
-		if !isLoggingFlag(name) {
+		if !slices.Contains(LoggingFlags, name) {
 			return fmt.Errorf("%q: nats-server flags override nats.conf; only the logging flags %s may be added (set everything else through the NatsCluster's fields or config.merge)", truncated(a), strings.Join(LoggingFlags, " "))
 		}
 	}
 	return nil
-}
-
-func isLoggingFlag(name string) bool {
-	for _, f := range LoggingFlags {
-		if name == f {
-			return true
-		}
-	}
-	return false
 }
 
 // natsPortNames are the ports the chart declares on the NATS container; a
