@@ -95,19 +95,18 @@ func untouched(ctx context.Context, nc *natsv1alpha2.NatsCluster, rv string) err
 	return nil
 }
 
-// consistently fails the test if cond fails at any poll during d.
+// consistently fails the test if cond fails at any poll during d. Each poll
+// gets its own context, longer than the window: a poll that starts near the
+// end of the window must not fail because the client's rate limiter would
+// wait past the window's deadline.
 func consistently(t *testing.T, d time.Duration, cond func(ctx context.Context) error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	for {
-		if err := cond(ctx); err != nil && ctx.Err() == nil {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := cond(ctx)
+		cancel()
+		if err != nil {
 			t.Fatal(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
