@@ -56,12 +56,37 @@ func loadOptions(conf string, env Env) (*server.Options, error) {
 	if err := o.ProcessConfigFile(path); err != nil {
 		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), filepath.Join(dir, "files"), "")
 		msg = strings.ReplaceAll(msg, dir+string(filepath.Separator), "")
-		if where := locate(withFiles, msg); where != "" {
-			msg = where + ": " + msg
+		le := &LoadError{Message: msg}
+		if pos, ok := locate(withFiles, msg); ok {
+			le.Position = &pos
 		}
-		return nil, fmt.Errorf("nats.conf does not load in nats-server: %s", msg)
+		return nil, le
 	}
 	return o, nil
+}
+
+// LoadError is nats-server refusing nats.conf, with where in the file.
+type LoadError struct {
+	// Message is nats-server's, without the temporary paths.
+	Message string
+	// Position is nil when the message names no key.
+	Position *Position
+	// Source is the NatsCluster field behind Position's key, when the
+	// caller knows the CR (Guard).
+	Source string
+}
+
+func (e *LoadError) Error() string {
+	if e.Position == nil {
+		return "nats.conf does not load in nats-server: " + e.Message
+	}
+	// The position is shown as key and line, so nats-server's own
+	// "nats.conf:10:6:" goes.
+	msg := strings.TrimSpace(errorPosition.ReplaceAllString(e.Message, ""))
+	if e.Source == "" {
+		return "nats-server refuses nats.conf (" + e.Position.String() + "): " + msg
+	}
+	return "nats-server refuses " + bounded(e.Source) + " (nats.conf " + e.Position.String() + "): " + msg
 }
 
 var includeDirective = regexp.MustCompile(`(?m)^\s*include\s+"?([^"\s;]+)"?`)

@@ -15,7 +15,7 @@ func TestValidate(t *testing.T) {
 		{"valid JSON config", `{"port": 4222, "cluster": {"name": "a", "port": 6222, "routes": ["nats://a-0.a-mgmt.ns.svc:6222"]}}`, nil, ""},
 		{"variable the pod defines", "{\n\"server_name\": $SERVER_NAME\n}", Env{"POD_NAME": nil, "SERVER_NAME": ptr("$(POD_NAME)")}, ""},
 		{"variable the pod does not define", "{\n\"server_name\": $SERVER_NAME\n}", Env{"POD_NAME": nil}, "variable reference for 'SERVER_NAME' on line 2 can not be found"},
-		{"unknown key, with its line", "{\n\"port\": 4222,\n\"bogus\": 1\n}", nil, `nats.conf:3:2: unknown field "bogus"`},
+		{"unknown key, with its line", "{\n\"port\": 4222,\n\"bogus\": 1\n}", nil, `(key bogus, line 3: "bogus": 1): unknown field "bogus"`},
 		{"value the server refuses", "{\n\"lame_duck_duration\": \"10s\"\n}", nil, "invalid lame_duck_duration of 10s, minimum is 30 seconds"},
 		{"not parsable", "{\n\"cluster\": {\"routes\": [ {{{\n}", nil, "nats.conf does not load in nats-server"},
 	}

@@ -1,6 +1,7 @@
 package confcheck
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/objcheck"
+	"github.com/nats-operator/nats-operator/internal/values"
 )
 
 // Guard is the post-render check of a NatsCluster's release: what Helm is
@@ -57,7 +59,7 @@ func (g Guard) checkConfig(r *report, conf string, nats *corev1.Container, nc *n
 	env := envOf(nats)
 	o, err := loadOptions(conf, env)
 	if err != nil {
-		r.add(loadFix, "ConfigMap %q: %v", cmName, err)
+		r.add(loadFix, "ConfigMap %q: %v", cmName, withSource(err, nc))
 		return
 	}
 	if g.AllowOwnedConfigOverrides {
@@ -69,6 +71,16 @@ func (g Guard) checkConfig(r *report, conf string, nats *corev1.Container, nc *n
 		return
 	}
 	checkOwnership(r, ownedBy(nc), o, tree, portsOf(nats))
+}
+
+// withSource names, in a nats-server refusal, the NatsCluster field behind
+// the refused key.
+func withSource(err error, nc *natsv1alpha2.NatsCluster) error {
+	var le *LoadError
+	if errors.As(err, &le) && le.Position != nil {
+		le.Source = values.ConfigSource(nc, le.Position.Key)
+	}
+	return err
 }
 
 // checkAdmission applies the API server's own checks to the objects, so a
@@ -135,7 +147,7 @@ func natsServer(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2.N
 // yamlFix and loadFix: the manifest or nats.conf does not even parse.
 const (
 	yamlFix = "A spec value broke the chart's YAML (spec.chartValues, or a field holding a line break or quote): correct that value."
-	loadFix = "Correct the setting nats-server names: it comes from spec.chartValues (config.merge) or a typed field of the NatsCluster."
+	loadFix = "Correct the NatsCluster field nats-server refuses (where none is named, the spec.chartValues setting behind the nats.conf key)."
 	// admissionFix: the API server would refuse an object.
 	admissionFix = "The API server would refuse these objects: correct the NatsCluster field behind the field it names."
 )

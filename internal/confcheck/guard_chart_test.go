@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -95,4 +96,49 @@ func corpus(t *testing.T) map[string]*unstructured.Unstructured {
 		}}
 	}
 	return out
+}
+
+// TestRefusedConfigNamesTheField: when nats-server refuses the generated
+// nats.conf, the refusal names the NatsCluster field the user wrote (a
+// typed field, or the config.merge key), shows the nats.conf line, and
+// says what to change.
+func TestRefusedConfigNamesTheField(t *testing.T) {
+	r, err := render.New(testutil.RepoFS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		spec map[string]any
+		want []string
+	}{
+		{
+			name: "typed field",
+			spec: map[string]any{"tls": map[string]any{"serverSecret": "certs", "cipherSuites": []any{"BOGUS"}}},
+			want: []string{`nats-server refuses spec.tls.cipherSuites (nats.conf key tls.cipher_suites, line `, `: "BOGUS"): unrecognized cipher BOGUS`},
+		},
+		{
+			name: "config.merge, as the user spelled it",
+			spec: map[string]any{"chartValues": map[string]any{"config": map[string]any{"merge": map[string]any{"Max_Payload": "lots"}}}},
+			want: []string{`nats-server refuses spec.chartValues.config.merge.Max_Payload (nats.conf key Max_Payload, line `, `: Max_Payload: "lots")`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": "nats.io/v1alpha2", "kind": "NatsCluster",
+				"metadata": map[string]any{"name": "refused", "namespace": "team-a"},
+				"spec":     tt.spec,
+			}}
+			_, err := r.Render(context.Background(), u)
+			if err == nil {
+				t.Fatal("rendered")
+			}
+			for _, want := range append(tt.want, "Correct the NatsCluster field nats-server refuses") {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the refusal does not say %q:\n%v", want, err)
+				}
+			}
+		})
+	}
 }

@@ -115,12 +115,13 @@ func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (st
 	if err != nil {
 		return "", err
 	}
-	manifest, err := r.RenderValues(u.GetName(), u.GetNamespace(), vals)
+	manifest, err := r.renderManifest(u.GetName(), u.GetNamespace(), vals)
 	if err != nil {
 		return "", err
 	}
 	// The operator's post-render guard, so that render refuses exactly what
-	// the operator would.
+	// the operator would, with the same messages (the guard knows the CR,
+	// so it names the field behind a key nats-server refuses).
 	var nc natsv1alpha2.NatsCluster
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &nc); err != nil {
 		return "", fmt.Errorf("decoding NatsCluster: %w", err)
@@ -135,6 +136,23 @@ func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (st
 // validates the nats.conf in it exactly as the operator's post-renderer does
 // and applies the API server's checks to the objects.
 func (r *Renderer) RenderValues(name, namespace string, vals chartutil.Values) (string, error) {
+	manifest, err := r.renderManifest(name, namespace, vals)
+	if err != nil {
+		return "", err
+	}
+	if err := confcheck.ValidateManifest(manifest); err != nil {
+		return "", err
+	}
+	// What the API server would refuse in the objects themselves (names,
+	// labels, ports, sizes), so that render and the cluster agree.
+	if err := objcheck.Manifest(manifest); err != nil {
+		return "", err
+	}
+	return manifest, nil
+}
+
+// renderManifest renders the chart for a release, sorted in install order.
+func (r *Renderer) renderManifest(name, namespace string, vals chartutil.Values) (string, error) {
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = kubeVersion
 	top, err := chartutil.ToRenderValues(r.chart, vals, chartutil.ReleaseOptions{
@@ -159,14 +177,6 @@ func (r *Renderer) RenderValues(name, namespace string, vals chartutil.Values) (
 	var out strings.Builder
 	for _, m := range manifests {
 		fmt.Fprintf(&out, "---\n# Source: %s\n%s\n", m.Name, strings.TrimSpace(m.Content))
-	}
-	if err := confcheck.ValidateManifest(out.String()); err != nil {
-		return "", err
-	}
-	// What the API server would refuse in the objects themselves (names,
-	// labels, ports, sizes), so that render and the cluster agree.
-	if err := objcheck.Manifest(out.String()); err != nil {
-		return "", err
 	}
 	return out.String(), nil
 }
