@@ -66,7 +66,8 @@ func patchSpec(t *testing.T, nc *natsv1alpha2.NatsCluster, mutate func(*natsv1al
 
 // TestRefusedChangesLeaveTheReleaseRunning: a chartValues override the
 // chart's schema refuses, and a configuration nats-server cannot parse, each
-// show up as a condition with the validator's message, while the running
+// show up as a one-line condition and a Warning Event naming the field to
+// correct, and as STATUS Refused, while the running
 // StatefulSet, config and release stay exactly as they were. Fixing the
 // spec recovers.
 func TestRefusedChangesLeaveTheReleaseRunning(t *testing.T) {
@@ -75,10 +76,10 @@ func TestRefusedChangesLeaveTheReleaseRunning(t *testing.T) {
 		chartValues string
 		want        string
 	}{
-		{"override of the wrong type", `{"size": "three"}`, "ChartValues.size of type int32"},
-		{"misspelled override", `{"pod": {"lables": {"a": "b"}}}`, `unknown field "lables"`},
+		{"override of the wrong type", `{"size": "three"}`, "spec.chartValues.size: expected int32, got string"},
+		{"misspelled override", `{"pod": {"lables": {"a": "b"}}}`, "spec.chartValues.pod.lables: the nats-cluster chart has no such value"},
 		{"unparsable nats.conf", `{"config": {"merge": {"max_payload": "<< {{ >>"}}}`, "config.merge.max_payload: \"<< {{ >>\": << >> holds one size"},
-		{"key nats-server does not know", `{"config": {"merge": {"max_payloads": 1024}}}`, `unknown field "max_payloads"`},
+		{"key nats-server does not know", `{"config": {"merge": {"max_payloads": 1024}}}`, `nats-server refuses spec.chartValues.config.merge.max_payloads (nats.conf key max_payloads, line `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,9 +90,12 @@ func TestRefusedChangesLeaveTheReleaseRunning(t *testing.T) {
 			})
 			key := client.ObjectKeyFromObject(nc)
 			got := waitCondition(t, key, natsv1alpha2.ConditionIrreconcilable, metav1.ConditionTrue)
-			if c := conditionOf(got, natsv1alpha2.ConditionIrreconcilable); !strings.Contains(c.Message, tt.want) {
-				t.Errorf("Irreconcilable message = %q, want it to contain %q", c.Message, tt.want)
+			if c := conditionOf(got, natsv1alpha2.ConditionIrreconcilable); !strings.Contains(c.Message, tt.want) || strings.Contains(c.Message, "\n") {
+				t.Errorf("Irreconcilable message = %q, want one line containing %q", c.Message, tt.want)
 			}
+			// What a person sees: STATUS, and an Event with the same words.
+			waitState(t, nc, natsv1alpha2.StateRefused)
+			waitWarningEvent(t, nc, tt.want)
 			if after := snapshot(t, nc); after != before {
 				t.Errorf("the running release changed:\nbefore %+v\nafter  %+v", before, after)
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -69,6 +70,42 @@ func TestRefusedChangeIsRefusedAtAGlance(t *testing.T) {
 
 	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) { s.ChartValues = nil })
 	waitState(t, nc, natsv1alpha2.StateProgressing)
+}
+
+// TestMissingSecretIsAnAuthErrorAtAGlance: a spec.auth reference to a
+// Secret that does not exist shows as STATUS AuthError, a one-line
+// AuthReady condition and a Warning Event that say which Secret to create;
+// the running release stays; creating the Secret brings the cluster back.
+func TestMissingSecretIsAnAuthErrorAtAGlance(t *testing.T) {
+	nc := deployed(t, "missing-secret")
+	var before natsv1alpha2.NatsCluster
+	mustGet(t, client.ObjectKeyFromObject(nc), &before)
+
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) {
+		s.Auth = &natsv1alpha2.AuthConfig{ClientsAuthSecret: "no-such-secret"}
+	})
+	want := "Secret " + nc.Namespace + "/no-such-secret not found: create it"
+	got := waitState(t, nc, natsv1alpha2.StateAuthError)
+	if c := conditionOf(got, natsv1alpha2.ConditionAuthReady); c == nil || c.Status != metav1.ConditionFalse ||
+		!strings.Contains(c.Message, want) || strings.Contains(c.Message, "\n") {
+		t.Errorf("AuthReady = %+v, want False, one line containing %q", c, want)
+	}
+	if c := conditionOf(got, natsv1alpha2.ConditionDeployed); c == nil || c.Status != metav1.ConditionTrue {
+		t.Errorf("Deployed = %+v, want True: the previous release is still running", c)
+	}
+	if cell := statusColumn(t, nc); cell != string(natsv1alpha2.StateAuthError) {
+		t.Errorf("kubectl get shows STATUS %q, want AuthError", cell)
+	}
+	waitWarningEvent(t, nc, want)
+
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "no-such-secret", Namespace: nc.Namespace},
+		StringData: map[string]string{"clients-auth.json": `{"users": [{"user": "a", "password": "pw-of-a"}]}`},
+	}
+	if err := cp.Client.Create(context.Background(), secret); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, client.ObjectKeyFromObject(nc), natsv1alpha2.ConditionAuthReady, metav1.ConditionTrue)
 }
 
 // waitState waits until the NatsCluster's state is want.

@@ -48,7 +48,7 @@ func TestRunawayValuesAreRefused(t *testing.T) {
 		"size as text":         {`{"size": "3\nfoo: bar"}`, "size"},
 		"port out of range":    {`{"ports": {"client": 70000}}`, "ports.client"},
 		"two listeners":        {`{"ports": {"metrics": 4222}}`, "already ports.client"},
-		"unknown key":          {`{"sise": 3}`, "unknown field"},
+		"unknown key":          {`{"sise": 3}`, "spec.chartValues.sise: the nats-cluster chart has no such value"},
 		"generated":            {`{"generated": {"natsConf": "authorization {}"}}`, "generated"},
 		"auth":                 {`{"auth": {"clients": false}}`, "spec.chartValues.auth"},
 		"image with newline":   {`{"image": {"repository": "nats\nworkingDir: /x"}}`, "image.repository"},
@@ -139,4 +139,21 @@ func FuzzChartValues(f *testing.F) {
 			t.Fatalf("authorization = %v from %s", m["authorization"], chartValues)
 		}
 	})
+}
+
+// TestBadChartValueNamesItsPath: encoding/json names only the last key of
+// an unknown value; the refusal names the whole spec.chartValues path, so
+// the user finds the typo.
+func TestBadChartValueNamesItsPath(t *testing.T) {
+	for chartValues, want := range map[string]string{
+		`{"replicas": 5}`:                            "spec.chartValues.replicas: the nats-cluster chart has no such value",
+		`{"server": {"maxPayloads": 5}}`:             "spec.chartValues.server.maxPayloads: the nats-cluster chart has no such value",
+		`{"leafnodes": {"remotes": [{"url": "x"}]}}`: "spec.chartValues.leafnodes.remotes[0].url: the nats-cluster chart has no such value",
+		`{"size": "five"}`:                           "spec.chartValues.size: expected int32, got string",
+	} {
+		_, err := Translator{Defaults: chartDefaults(t)}.Values(cluster(chartValues))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", chartValues, err, want)
+		}
+	}
 }

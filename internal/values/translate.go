@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -109,9 +112,90 @@ func decodeStrict(m map[string]any) (*ChartValues, error) {
 	dec.DisallowUnknownFields()
 	var v ChartValues
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("chart values (spec.chartValues and the typed spec): %w", err)
+		return nil, chartValuesError(m, err)
 	}
 	return &v, nil
+}
+
+// chartValuesError names the spec.chartValues key behind a decoding error,
+// since encoding/json names only the last key of an unknown one. Only
+// spec.chartValues can hold unknown keys or wrong types: the typed spec and
+// values.yaml are checked against ChartValues by tests.
+func chartValuesError(m map[string]any, err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fmt.Errorf("spec.chartValues.%s: expected %s, got %s (values.yaml shows each value's form)", typeErr.Field, typeErr.Type, typeErr.Value)
+	}
+	if path := unknownKey(m, reflect.TypeFor[ChartValues]()); path != "" {
+		return fmt.Errorf("spec.chartValues.%s: the nats-cluster chart has no such value; correct or remove it (values.yaml lists them)", path)
+	}
+	return fmt.Errorf("spec.chartValues: %w", err)
+}
+
+// unknownKey is the dotted path of the first key of m, in key order, that
+// t (a struct decoded from JSON) has no field for; "" if there is none.
+func unknownKey(m map[string]any, t reflect.Type) string {
+	fields := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = f.Type
+		}
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		ft, ok := fields[k]
+		if !ok {
+			return k
+		}
+		if sub := unknownIn(m[k], ft); sub != "" {
+			return k + sub
+		}
+	}
+	return ""
+}
+
+// unknownIn descends into v, the value of a field of type t: structs
+// directly or through pointers, slices and maps.
+func unknownIn(v any, t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if sub, ok := v.(map[string]any); ok {
+			if p := unknownKey(sub, t); p != "" {
+				return "." + p
+			}
+		}
+	case reflect.Slice:
+		if items, ok := v.([]any); ok {
+			for i, item := range items {
+				if p := unknownIn(item, t.Elem()); p != "" {
+					return fmt.Sprintf("[%d]%s", i, p)
+				}
+			}
+		}
+	case reflect.Map:
+		if sub, ok := v.(map[string]any); ok {
+			keys := make([]string, 0, len(sub))
+			for k := range sub {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				if p := unknownIn(sub[k], t.Elem()); p != "" {
+					return "." + k + p
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // ToChartValues returns the chart values for a NatsCluster with the given
