@@ -8,7 +8,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -90,4 +93,49 @@ func TestTemplateLifecycleNeverReplacesLameDuck(t *testing.T) {
 	})
 	waitState(t, nc, natsv1alpha2.StateRefused)
 	waitWarningEvent(t, nc, "lifecycle.preStop: the operator's preStop puts the server in lame-duck mode")
+}
+
+// TestScaleWithRouteAuthKeepsThePodTemplate: with spec.auth.clusterAuthSecret
+// the route list (with its credentials) lives in the auth Secret, which the
+// servers reload, so a scale changes the StatefulSet's replicas and nothing
+// in its pod template: no running server restarts. (It used to list every
+// pod in a ROUTES variable, and each scale rolled every server.)
+func TestScaleWithRouteAuthKeepsThePodTemplate(t *testing.T) {
+	testutil.Integration(t)
+	ctx := context.Background()
+	nc := basicExample(t, cp.Namespace(t, "route-auth-scale"))
+	routes := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "routes", Namespace: nc.Namespace},
+		StringData: map[string]string{"auth.json": `{"user": "route", "password": "p@ss:w/rd"}`},
+	}
+	if err := cp.Client.Create(ctx, routes); err != nil {
+		t.Fatal(err)
+	}
+	nc.Spec.Auth = &natsv1alpha2.AuthConfig{ClusterAuthSecret: "routes"}
+	if err := cp.Client.Create(ctx, nc); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, client.ObjectKeyFromObject(nc), natsv1alpha2.ConditionAuthReady, metav1.ConditionTrue)
+	before := waitStatefulSetReplicas(t, nc, 3)
+
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) { s.Size = ptr.To[int32](5) })
+	after := waitStatefulSetReplicas(t, nc, 5)
+	if !equality.Semantic.DeepEqual(before.Spec.Template, after.Spec.Template) {
+		t.Errorf("the scale changed the pod template, so every server restarts:\nbefore %+v\nafter  %+v", before.Spec.Template, after.Spec.Template)
+	}
+}
+
+func waitStatefulSetReplicas(t *testing.T, nc *natsv1alpha2.NatsCluster, want int32) *appsv1.StatefulSet {
+	t.Helper()
+	var sts appsv1.StatefulSet
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &sts); err != nil {
+			return err
+		}
+		if got := ptr.Deref(sts.Spec.Replicas, 0); got != want {
+			return fmt.Errorf("replicas %d, want %d", got, want)
+		}
+		return nil
+	})
+	return &sts
 }
