@@ -24,6 +24,7 @@ const AllowOwnedConfigOverridesEnv = "NATS_OPERATOR_ALLOW_OWNED_CONFIG_OVERRIDES
 // runFlags are the flags of `nats-operator run`.
 type runFlags struct {
 	watchesFile, metricsAddr, probeAddr string
+	pprofAddr                           string
 	secureMetrics, leaderElect          bool
 	leaderID, leaderNS, featureGates    string
 	allowOwned                          bool
@@ -36,6 +37,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.StringVar(&f.metricsAddr, "metrics-bind-address", ":8443", `metrics address; "0" disables metrics`)
 	fs.BoolVar(&f.secureMetrics, "metrics-secure", true, "serve metrics over HTTPS, authenticated and authorized by Kubernetes")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", `health probe address; "0" disables the probes`)
+	fs.StringVar(&f.pprofAddr, "pprof-bind-address", "0", `Go profiling (net/http/pprof) address, e.g. 127.0.0.1:6060, to take heap and CPU profiles; "0" (the default) disables it`)
 	fs.BoolVar(&f.leaderElect, "leader-elect", false, "elect a leader through a Lease, for more than one replica")
 	fs.StringVar(&f.leaderID, "leader-election-id", "nats-operator.nats.io", "name of the leader-election Lease")
 	fs.StringVar(&f.leaderNS, "leader-election-namespace", "", "namespace of the Lease when running outside the cluster")
@@ -95,6 +97,7 @@ func (f *runFlags) operatorStarter(cfg *rest.Config, ws []watches.Watch) StartFu
 			MetricsAddr:             f.metricsAddr,
 			SecureMetrics:           f.secureMetrics,
 			ProbeAddr:               f.probeAddr,
+			PprofAddr:               f.pprofAddr,
 			LeaderElect:             f.leaderElect,
 			LeaderElectionID:        f.leaderID,
 			LeaderElectionNamespace: f.leaderNS,

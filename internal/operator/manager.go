@@ -36,6 +36,8 @@ type Options struct {
 	SecureMetrics bool
 	// ProbeAddr is the health probe listen address; "0" disables probes.
 	ProbeAddr string
+	// PprofAddr serves net/http/pprof; "0" or empty disables it.
+	PprofAddr string
 	// LeaderElect enables Lease-based leader election.
 	LeaderElect bool
 	// LeaderElectionID names the Lease.
@@ -80,12 +82,11 @@ func mustRequirement(key string, op selection.Operator, vals ...string) labels.R
 
 // CacheOptions keeps the informers small: Secrets, ConfigMaps, Services,
 // StatefulSets and PodDisruptionBudgets are cached only when the operator
-// manages them, so unrelated objects in watched namespaces cost nothing,
-// and managedFields are dropped from every cached object but the release's
-// objects, where they tell the Helm reconciler's own writes from drift
-// (helmevents.go).
+// manages them, so unrelated objects in watched namespaces cost nothing;
+// managedFields are dropped from every cached object, and the release's
+// objects keep only what their readers use (slimManaged).
 func CacheOptions(namespaces []string) cache.Options {
-	managed := cache.ByObject{Label: ManagedSelector, Transform: keepManagedFields}
+	managed := cache.ByObject{Label: ManagedSelector, Transform: slimManaged}
 	opts := cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
@@ -105,9 +106,6 @@ func CacheOptions(namespaces []string) cache.Options {
 	return opts
 }
 
-// keepManagedFields is the transform that keeps objects as they are.
-func keepManagedFields(obj any) (any, error) { return obj, nil }
-
 // NewManager builds the manager with health checks; controllers are added by
 // Setup.
 func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
@@ -124,6 +122,7 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Cache:                         CacheOptions(o.WatchNamespaces),
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              o.LeaderElectionID,
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,

@@ -172,3 +172,51 @@ func TestServicePolicyFollowsEveryChange(t *testing.T) {
 	}
 	testutil.Eventually(t, timeout, hasPolicy)
 }
+
+// TestHandEditsAreRepaired: the Helm reconciler's cache keeps only
+// digests of the release's objects (slimManaged), and still sees someone
+// else's edit of a ConfigMap's data and the deletion of a Service, and
+// puts both back.
+func TestHandEditsAreRepaired(t *testing.T) {
+	nc := deployed(t, "hand-edit")
+	ctx := context.Background()
+	cmKey := types.NamespacedName{Namespace: nc.Namespace, Name: nc.Name + "-config"}
+	var cm corev1.ConfigMap
+	mustGet(t, cmKey, &cm)
+	rendered := cm.Data["nats.conf"]
+	// helm-operator-plugins starts watching a release's objects after its
+	// first install returns, so an edit in that window is not seen until
+	// the next event: the edit is repeated until it is repaired.
+	edits, polls := 0, 0
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, cmKey, &cm); err != nil {
+			return err
+		}
+		if cm.Data["nats.conf"] == rendered && edits > 0 {
+			return nil
+		}
+		if polls++; polls%20 == 1 { // every 2 s
+			edits++
+			cm.Data["nats.conf"] = fmt.Sprintf("port: %d\n", 4300+edits)
+			if err := cp.Client.Update(ctx, &cm); err != nil {
+				return err
+			}
+		}
+		return fmt.Errorf("nats.conf is still the hand-edited %q", cm.Data["nats.conf"])
+	})
+
+	mgmt := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: nc.Namespace, Name: nc.Name + "-mgmt"}}
+	if err := cp.Client.Delete(ctx, mgmt); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		var svc corev1.Service
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(mgmt), &svc); err != nil {
+			return err
+		}
+		if svc.DeletionTimestamp != nil || svc.UID == mgmt.UID {
+			return fmt.Errorf("not recreated yet")
+		}
+		return nil
+	})
+}

@@ -186,8 +186,20 @@ func (b *bench) startupMemory() row {
 	if err != nil {
 		return infoRow("RSS / heap at start", err.Error())
 	}
+	b.heapProfile("start")
 	return infoRow(fmt.Sprintf("RSS / heap at start, %d unrelated Secrets", b.cfg.secrets),
 		fmt.Sprintf("%s / %s", mib(m.RSS), mib(m.HeapInuse)))
+}
+
+// heapProfile saves the operator's heap profile beside the results, for
+// the memory rows (docs/benchmarks.md, "Profiles").
+func (b *bench) heapProfile(name string) {
+	path, err := b.op.saveHeapProfile(name)
+	if err != nil {
+		progress("no heap profile %s: %v", name, err)
+		return
+	}
+	progress("heap profile %s", path)
 }
 
 func (b *bench) apiServerVersion() string {

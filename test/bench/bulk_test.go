@@ -41,6 +41,7 @@ func (b *bench) bulkPhase(ctx context.Context, t *testing.T, prefix string, n in
 	if r.memory, memErr = b.op.memory(); r.err == nil {
 		r.err = memErr
 	}
+	b.heapProfile(fmt.Sprintf("%d-crs", r.clusters))
 	if r.err != nil {
 		return r
 	}

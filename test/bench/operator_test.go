@@ -24,7 +24,11 @@ import (
 type operatorProcess struct {
 	cmd        *exec.Cmd
 	metricsURL string
-	exited     chan error
+	// pprofURL is the operator's net/http/pprof, on another loopback port.
+	pprofURL string
+	// dir is where the log and the heap profiles go.
+	dir    string
+	exited chan error
 }
 
 // buildOperator builds the operator binary unless BENCH_OPERATOR_BIN names one.
@@ -52,6 +56,10 @@ func startOperator(bin, kubeconfig, namespace, dir string) (*operatorProcess, er
 	if err != nil {
 		return nil, err
 	}
+	pprofAddr, err := freeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
 	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
 	if err != nil {
 		return nil, err
@@ -60,7 +68,7 @@ func startOperator(bin, kubeconfig, namespace, dir string) (*operatorProcess, er
 	cmd := exec.Command(bin, "run",
 		"--watches-file="+filepath.Join(root, "watches.yaml"),
 		"--metrics-bind-address="+metricsAddr, "--metrics-secure=false",
-		"--health-probe-bind-address="+probeAddr)
+		"--health-probe-bind-address="+probeAddr, "--pprof-bind-address="+pprofAddr)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "WATCH_NAMESPACE="+namespace)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -68,7 +76,8 @@ func startOperator(bin, kubeconfig, namespace, dir string) (*operatorProcess, er
 		_ = logFile.Close()
 		return nil, fmt.Errorf("starting the operator: %w", err)
 	}
-	p := &operatorProcess{cmd: cmd, metricsURL: "http://" + metricsAddr + "/metrics", exited: make(chan error, 1)}
+	p := &operatorProcess{cmd: cmd, metricsURL: "http://" + metricsAddr + "/metrics", pprofURL: "http://" + pprofAddr + "/debug/pprof",
+		dir: dir, exited: make(chan error, 1)}
 	go func() {
 		p.exited <- cmd.Wait()
 		_ = logFile.Close()
@@ -200,6 +209,30 @@ func (p *operatorProcess) memory() (memory, error) {
 	}
 	mem.HeapInuse = m["go_memstats_heap_inuse_bytes"]
 	return mem, nil
+}
+
+// saveHeapProfile writes the operator's heap profile, after a GC, to
+// dir/heap-<name>.pb.gz, so that a memory row can be explained with
+// `go tool pprof -sample_index=inuse_space <binary> <file>`.
+func (p *operatorProcess) saveHeapProfile(name string) (string, error) {
+	resp, err := http.Get(p.pprofURL + "/heap?gc=1")
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	path := filepath.Join(p.dir, "heap-"+name+".pb.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return "", err
+	}
+	return path, f.Close()
 }
 
 func freeLoopbackAddr() (string, error) {

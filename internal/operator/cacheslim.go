@@ -1,0 +1,82 @@
+package operator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// contentDigestKey is the top-level key under which a slimmed dependent
+// keeps the digest of what was dropped from it. It exists only in the
+// cache: cached objects are never written back.
+const contentDigestKey = "contentDigest"
+
+// slimManaged is the cache transform of the objects a release renders:
+// each is cached twice, as unstructured for the Helm reconciler's watches
+// and (StatefulSets) typed for the Ready controller, and neither reads
+// more than a sliver of it. What is cached per cluster is what the
+// operator's memory grows with, so each copy keeps only what its reader
+// uses.
+func slimManaged(obj any) (any, error) {
+	switch o := obj.(type) {
+	case *unstructured.Unstructured:
+		return slimDependent(o), nil
+	case *appsv1.StatefulSet:
+		// The Ready controller reads the generation and the status.
+		o.ManagedFields = nil
+		o.Spec.Template = corev1.PodTemplateSpec{}
+		o.Spec.VolumeClaimTemplates = nil
+		return o, nil
+	case metav1.Object:
+		o.SetManagedFields(nil)
+		return o, nil
+	}
+	return obj, nil
+}
+
+// slimDependent keeps of an object the Helm reconciler watches what its
+// event handling reads: the metadata (owner references and annotations
+// map an event to its NatsCluster; managedFields tell the Helm
+// reconciler's own writes from drift, helmevents.go) and, for
+// helm-operator-plugins' dependent predicate, which compares the old and
+// new object without status, a digest of everything else. The field sets
+// of managedFields are replaced by their digests too: changedByOthers only
+// compares them.
+func slimDependent(u *unstructured.Unstructured) *unstructured.Unstructured {
+	meta, _ := u.Object["metadata"].(map[string]any)
+	rest := make(map[string]any, len(u.Object))
+	for k, v := range u.Object {
+		if k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" {
+			rest[k] = v
+		}
+	}
+	slim := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta,
+		contentDigestKey: digestOf(rest),
+	}}
+	if fields := u.GetManagedFields(); len(fields) > 0 {
+		for i := range fields {
+			if fields[i].FieldsV1 != nil {
+				// Still JSON, as unstructured objects need: a string.
+				sum := sha256.Sum256(fields[i].FieldsV1.Raw)
+				fields[i].FieldsV1 = &metav1.FieldsV1{Raw: []byte(`"` + hex.EncodeToString(sum[:]) + `"`)}
+			}
+		}
+		slim.SetManagedFields(fields)
+	}
+	return slim
+}
+
+// digestOf is a SHA-256 of v's JSON (encoding/json sorts map keys, so equal
+// content gives equal digests); an object that does not encode gets a
+// digest of nothing, which only costs a spare reconcile.
+func digestOf(v map[string]any) string {
+	raw, _ := json.Marshal(v)
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
+}
