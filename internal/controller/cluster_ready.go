@@ -34,7 +34,10 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, &nc); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !nc.DeletionTimestamp.IsZero() {
+	// Until the Helm reconciler reports its first install the state can only
+	// be Pending, and its status write wakes this controller (stateStale):
+	// waiting for it saves a status write per cluster created.
+	if !nc.DeletionTimestamp.IsZero() || !status.HelmReported(nc.Status.Conditions) {
 		return ctrl.Result{}, nil
 	}
 	sts, err := r.statefulSet(ctx, req)

@@ -21,13 +21,7 @@ import (
 
 // helmConditionTypes are the conditions the Helm reconciler owns; the Go
 // controllers own the others (Ready, AuthReady).
-var helmConditionTypes = map[string]bool{
-	natsv1alpha2.ConditionDeployed:       true,
-	natsv1alpha2.ConditionReleaseFailed:  true,
-	natsv1alpha2.ConditionIrreconcilable: true,
-	natsv1alpha2.ConditionPaused:         true,
-	"Initialized":                        true,
-}
+var helmConditionTypes = status.HelmConditionTypes
 
 // failureConditionTypes are the Helm conditions that report a failure the
 // user must act on; each transition to True is also a Warning Event.

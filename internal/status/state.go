@@ -36,3 +36,25 @@ func State(conds []natsv1alpha2.Condition) natsv1alpha2.ClusterState {
 		return natsv1alpha2.StateDegraded
 	}
 }
+
+// HelmConditionTypes are the conditions the Helm reconciler owns; the Go
+// controllers never write them.
+var HelmConditionTypes = map[string]bool{
+	natsv1alpha2.ConditionDeployed:       true,
+	natsv1alpha2.ConditionReleaseFailed:  true,
+	natsv1alpha2.ConditionIrreconcilable: true,
+	natsv1alpha2.ConditionPaused:         true,
+	"Initialized":                        true,
+}
+
+// HelmReported tells whether the Helm reconciler has written its status:
+// until then there is no state to tell (the first install is running), and
+// its write is the next change anyway.
+func HelmReported(conds []natsv1alpha2.Condition) bool {
+	for _, c := range conds {
+		if HelmConditionTypes[c.Type] {
+			return true
+		}
+	}
+	return false
+}

@@ -188,7 +188,7 @@ func (b *bench) startupMemory() row {
 	}
 	b.heapProfile("start")
 	return infoRow(fmt.Sprintf("RSS / heap at start, %d unrelated Secrets", b.cfg.secrets),
-		fmt.Sprintf("%s / %s", mib(m.RSS), mib(m.HeapInuse)))
+		m.String())
 }
 
 // heapProfile saves the operator's heap profile beside the results, for

@@ -112,7 +112,7 @@ func (r bulk) rows(scale bool) []row {
 		what, goal, limit = fmt.Sprintf("%d CRs → operator idle again", r.n), fmt.Sprintf("settles, ≤ %.1f× %d sequential Helm installs", scaleGoal, r.n), scaleGoal
 	}
 	rssWhat := fmt.Sprintf("RSS / heap with %d CRs, %d unrelated Secrets", r.clusters, r.secrets)
-	mem := fmt.Sprintf("%s / %s (peak RSS so far %s)", mib(r.memory.RSS), mib(r.memory.HeapInuse), mib(r.memory.PeakRSS))
+	mem := fmt.Sprintf("%s (peak RSS so far %s)", r.memory, mib(r.memory.PeakRSS))
 	memRow := infoRow(rssWhat, mem)
 	if scale {
 		memRow = goalRow(rssWhat, "≤ 128 MiB RSS", mem, r.memory.RSS > 0 && r.memory.RSS <= rssGoal)

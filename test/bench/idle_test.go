@@ -32,7 +32,7 @@ func (b *bench) idlePhase(ctx context.Context, t *testing.T) []row {
 	return []row{
 		goalRow(what, goal, fmt.Sprintf("%d (+%d Events) / %.0f = %.2f per cluster per hour, %d clusters",
 			d.Writes, d.Events, rec, perHour, b.clusters), d.Writes+d.Events == 0 && perHour <= idleReconcileGoal),
-		infoRow("RSS / heap while idle (highest sample)", fmt.Sprintf("%s / %s", mib(peak.RSS), mib(peak.HeapInuse))),
+		infoRow("RSS / heap while idle (highest sample)", peak.String()),
 	}
 }
 

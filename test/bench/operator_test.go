@@ -177,9 +177,16 @@ func parseMetrics(r io.Reader) (metrics, error) {
 	return m, sc.Err()
 }
 
-// memory is the operator's resident set and Go heap at one moment.
+// memory is the operator's resident set and Go heap at one moment. The
+// resident set is split into anonymous memory (the heap, stacks: what
+// grows with the clusters) and file pages (the binary's own mapped code and
+// data; see docs/benchmarks.md, "Memory").
 type memory struct {
-	RSS, PeakRSS, HeapInuse float64 // bytes
+	RSS, RSSAnon, RSSFile, PeakRSS, HeapInuse float64 // bytes
+}
+
+func (m memory) String() string {
+	return fmt.Sprintf("%s (anon %s, file %s) / %s", mib(m.RSS), mib(m.RSSAnon), mib(m.RSSFile), mib(m.HeapInuse))
 }
 
 func (p *operatorProcess) memory() (memory, error) {
@@ -188,20 +195,18 @@ func (p *operatorProcess) memory() (memory, error) {
 	if err != nil {
 		return mem, err
 	}
+	fields := map[string]*float64{"VmRSS": &mem.RSS, "RssAnon": &mem.RSSAnon, "RssFile": &mem.RSSFile, "VmHWM": &mem.PeakRSS}
 	for _, line := range strings.Split(string(status), "\n") {
 		key, val, ok := strings.Cut(line, ":")
-		if !ok || (key != "VmRSS" && key != "VmHWM") {
+		field, wanted := fields[key]
+		if !ok || !wanted {
 			continue
 		}
 		kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(val), " kB"), 64)
 		if err != nil {
 			return mem, fmt.Errorf("/proc status %s: %w", line, err)
 		}
-		if key == "VmRSS" {
-			mem.RSS = kb * 1024
-		} else {
-			mem.PeakRSS = kb * 1024
-		}
+		*field = kb * 1024
 	}
 	m, err := p.metrics()
 	if err != nil {

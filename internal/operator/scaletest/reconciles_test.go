@@ -2,6 +2,7 @@ package scaletest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	policyv1 "k8s.io/api/policy/v1"
@@ -21,6 +22,7 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	o := startOperator(t, "one-reconcile")
 	ctx := context.Background()
 	before := waitIdle(t)
+	o.api.takeWrites()
 
 	nc := newCluster(o.ns, "once")
 	if err := cp.Client.Create(ctx, nc); err != nil {
@@ -31,6 +33,24 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	created := waitIdle(t)
 	if n := created - before; n != 1 {
 		t.Errorf("create: %d Helm reconciles, want 1", n)
+	}
+	// The writes of a create: five objects, Helm's release record (created
+	// pending, then updated deployed), helm-operator-plugins' uninstall
+	// finalizer, and one status write each by the Helm reconciler and the
+	// Ready controller, which waits for the former's.
+	var statusWrites, writes []string
+	for _, w := range o.api.takeWrites() {
+		switch {
+		case strings.Contains(w, "/events"):
+		case strings.HasSuffix(w, "/natsclusters/"+nc.Name+"/status"):
+			statusWrites = append(statusWrites, w)
+			writes = append(writes, w)
+		default:
+			writes = append(writes, w)
+		}
+	}
+	if len(statusWrites) != 2 || len(writes) != 10 {
+		t.Errorf("create: %d writes, %d of them to the status; want 10 and 2:\n%s", len(writes), len(statusWrites), strings.Join(writes, "\n"))
 	}
 
 	var cur natsv1alpha2.NatsCluster
