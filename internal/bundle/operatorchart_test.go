@@ -301,7 +301,8 @@ func TestOperatorChartImagesMatchTheBundle(t *testing.T) {
 		t.Errorf("chart image %q, bundled image %q", c.Image, csv.Annotations["containerImage"])
 	}
 	env := envOf(c)
-	want := map[string]string{WatchNamespaceEnv: "", OperatorImageEnv: c.Image}
+	// GOMEMLIMIT comes from the container's memory limit (valueFrom).
+	want := map[string]string{WatchNamespaceEnv: "", OperatorImageEnv: c.Image, "GOMEMLIMIT": ""}
 	for _, img := range images.All {
 		if img.Env != OperatorImageEnv {
 			want[img.Env] = img.Default
