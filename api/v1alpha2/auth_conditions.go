@@ -63,33 +63,3 @@ const (
 	// ReasonTokenPending: a ServiceAccount has no token Secret yet.
 	ReasonTokenPending = "TokenPending"
 )
-
-// Labels and annotations of the Secrets the auth controllers write.
-const (
-	// LabelComponent tells the operator's Secrets apart: auth or
-	// service-role-token.
-	LabelComponent = "app.kubernetes.io/component"
-	// ComponentAuth marks <cluster>-auth.
-	ComponentAuth = "auth"
-	// ComponentServiceRoleToken marks <role>-<cluster>-bound-token.
-	ComponentServiceRoleToken = "service-role-token"
-	// LabelClusterNamespace is the namespace of the NatsCluster a token
-	// Secret belongs to (the Secret may live in another namespace).
-	LabelClusterNamespace = "nats.io/cluster-namespace"
-	// LabelServiceRole is the NatsServiceRole a token Secret belongs to; the
-	// role lives in the cluster's namespace.
-	LabelServiceRole = "nats.io/service-role"
-	// AnnotationTokenRenewAt is when the operator replaces the token (RFC
-	// 3339): 80% of the lifetime the API server granted.
-	AnnotationTokenRenewAt = "nats.io/token-renew-at"
-	// AnnotationTokenExpiresAt is when the token expires (RFC 3339).
-	AnnotationTokenExpiresAt = "nats.io/token-expires-at"
-	// AnnotationTokenAudience is the audience the token was issued for.
-	AnnotationTokenAudience = "nats.io/token-audience"
-	// AnnotationTokenExpirationSeconds is the lifetime that was requested;
-	// a change of spec.auth.serviceAccountTokenExpirationSeconds re-issues.
-	AnnotationTokenExpirationSeconds = "nats.io/token-expiration-seconds"
-	// ServiceRoleFinalizer removes a role's token Secrets from every
-	// namespace before the role goes away.
-	ServiceRoleFinalizer = "nats.io/service-role-tokens"
-)

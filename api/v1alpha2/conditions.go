@@ -29,20 +29,3 @@ const (
 	ConditionReleaseFailed  = "ReleaseFailed"
 	ConditionPaused         = "Paused"
 )
-
-// Labels and annotations the operator sets on what it manages.
-const (
-	// LabelApp and LabelCluster are the pod labels nats-operator used; kept so
-	// that existing selectors (NetworkPolicies, ServiceMonitors) still match.
-	LabelApp     = "app"
-	LabelCluster = ClusterLabel
-	LabelVersion = "nats_version"
-	// LabelManagedBy marks every object the operator manages: what the chart
-	// renders, the Helm release Secrets and the Secrets of the Go
-	// controllers. The manager's cache holds only objects with this label.
-	// It is not app.kubernetes.io/managed-by because Helm forces that one to
-	// "Helm" on every object it applies.
-	LabelManagedBy = "nats.io/managed-by"
-	// ManagedByValue is the value of LabelManagedBy.
-	ManagedByValue = "nats-operator"
-)

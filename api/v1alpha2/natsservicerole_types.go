@@ -4,10 +4,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ClusterLabel is the label that binds a NatsServiceRole to the NatsCluster
-// of the same namespace whose name it holds.
-const ClusterLabel = "nats_cluster"
-
 // NatsServiceRole grants the ServiceAccount of the same name a NATS user on
 // the NatsCluster named by its nats_cluster label. The user's password is a
 // ServiceAccount token issued through the TokenRequest API and stored in the

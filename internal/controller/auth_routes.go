@@ -5,6 +5,7 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -37,7 +38,7 @@ func (r *AuthReconciler) routes(ctx context.Context, nc *natsv1alpha2.NatsCluste
 func (r *AuthReconciler) currentRoutes(ctx context.Context, nc *natsv1alpha2.NatsCluster) []byte {
 	s := (&resource.AuthSecret{Cluster: nc}).Build()
 	var current corev1.Secret
-	if err := r.Get(ctx, client.ObjectKeyFromObject(s), &current); err != nil || !metav1IsControlledBy(&current, nc) {
+	if err := r.Get(ctx, client.ObjectKeyFromObject(s), &current); err != nil || !metav1.IsControlledBy(&current, nc) {
 		return nil
 	}
 	return bytes.Clone(current.Data[auth.KeyRoutes])

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -48,7 +49,7 @@ func (r *AuthReconciler) deleteAuthSecret(ctx context.Context, nc *natsv1alpha2.
 	if err := r.Get(ctx, client.ObjectKeyFromObject(s), s); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if !metav1IsControlledBy(s, nc) {
+	if !metav1.IsControlledBy(s, nc) {
 		return nil
 	}
 	if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
@@ -86,13 +87,4 @@ func (r *AuthReconciler) pruneTokens(ctx context.Context, nc *natsv1alpha2.NatsC
 		}
 	}
 	return nil
-}
-
-func metav1IsControlledBy(s *corev1.Secret, nc *natsv1alpha2.NatsCluster) bool {
-	for _, ref := range s.OwnerReferences {
-		if ref.Controller != nil && *ref.Controller && ref.UID == nc.UID {
-			return true
-		}
-	}
-	return false
 }
