@@ -39,7 +39,7 @@ E2E_CHAIN_DNAT=NATS-E2E-DNAT
 E2E_SYSCTLS="net.ipv4.ip_forward vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes"
 
 # Debian packages the node needs.
-E2E_APT_PACKAGES="containerd runc containernetworking-plugins iptables iproute2 gcc libc6-dev"
+E2E_APT_PACKAGES="containerd runc containernetworking-plugins iptables nftables iproute2 gcc libc6-dev"
 
 # Derived addresses: the bridge gateway is the node's IP, the API server's
 # address and the cluster DNS server; the first service IP is the kubernetes

@@ -64,16 +64,18 @@ func hostPathVolumes(t *testing.T, prefix, class string, n int) []string {
 }
 
 // TestJetStream: an R3 stream on PersistentVolumeClaims keeps its messages
-// across a rolling version change, and across deleting and recreating the
-// NatsCluster: deleting it removes everything it rendered but the claims
-// (the StatefulSet's default retention), so the data comes back.
+// across a rolling version change. Deleting the NatsCluster removes
+// everything it rendered; what happens to the claims is documented on
+// spec.jetstream.file.whenDeleted: with Retain they stay and a new
+// NatsCluster of the same name finds the stream again; with Delete, the
+// default, they go with the cluster.
 func TestJetStream(t *testing.T) {
 	t.Parallel()
 	const name, class = "e2e-js", "e2e-js"
 	dirs := hostPathVolumes(t, name, class, 3)
 	spec := obj{
 		"size": 3, "version": env.natsOld,
-		"jetstream": obj{"file": obj{"size": "1Gi", "storageClassName": class}},
+		"jetstream": obj{"file": obj{"size": "1Gi", "storageClassName": class, "whenDeleted": "Retain"}},
 	}
 	c := createCluster(t, name, spec)
 	pods := c.waitReady(3, env.natsOld)
@@ -105,18 +107,45 @@ func TestJetStream(t *testing.T) {
 
 	c.delete()
 	requireGone(t, name)
-	var pvcs corev1.PersistentVolumeClaimList
-	if err := kc.List(ctx, &pvcs, client.InNamespace(env.namespace), c.selector()); err != nil {
-		t.Fatal(err)
+	// Kept claims have no owner: the garbage collector will not remove them later.
+	kept := c.claims()
+	if len(kept) != 3 {
+		t.Fatalf("whenDeleted Retain: %d PersistentVolumeClaims left after the delete, want 3", len(kept))
 	}
-	if len(pvcs.Items) != 3 {
-		t.Fatalf("%d PersistentVolumeClaims left after the delete, want the 3 the StatefulSet keeps", len(pvcs.Items))
+	for _, pvc := range kept {
+		if pvc.DeletionTimestamp != nil || len(pvc.OwnerReferences) > 0 {
+			t.Errorf("whenDeleted Retain: claim %s is being deleted or owned (owners %v)", pvc.Name, pvc.OwnerReferences)
+		}
 	}
 
-	spec["version"] = env.natsVersion
+	// The same name again, with the default whenDeleted: the servers bind
+	// the retained claims and find the stream.
+	spec = obj{
+		"size": 3, "version": env.natsVersion,
+		"jetstream": obj{"file": obj{"size": "1Gi", "storageClassName": class}},
+	}
 	c = createCluster(t, name, spec)
 	pods = c.waitReady(3, env.natsVersion)
 	requireStream(t, pods[2], msgs)
+
+	c.delete()
+	requireGone(t, name)
+	eventually(t, deleteTimeout, "the claims deleted with the cluster (whenDeleted Delete, the default)", func() error {
+		if left := c.claims(); len(left) > 0 {
+			return fmt.Errorf("%d PersistentVolumeClaims left", len(left))
+		}
+		return nil
+	})
+}
+
+// claims lists the PersistentVolumeClaims of the cluster's servers.
+func (c *natsCluster) claims() []corev1.PersistentVolumeClaim {
+	c.t.Helper()
+	var pvcs corev1.PersistentVolumeClaimList
+	if err := kc.List(context.Background(), &pvcs, client.InNamespace(c.ns), c.selector()); err != nil {
+		c.t.Fatalf("list claims of %s: %v", c.name, err)
+	}
+	return pvcs.Items
 }
 
 func jetStreamOn(t *testing.T, p corev1.Pod) jetstream.JetStream {
