@@ -24,7 +24,8 @@ KUBECTL_DEP = $(filter $(LOCALBIN)/kubectl,$(KUBECTL))
 # exactly these paths, so uncommitted edits to hand-written files never
 # read as stale generated ones.
 GENERATED_PATHS ?= api/v1alpha2/zz_generated.deepcopy.go config/crd/bases config/rbac/generated \
-	bundle bundle.Dockerfile helm-charts/nats-operator/crds helm-charts/nats-operator/files/rbac-rules.yaml
+	bundle bundle.Dockerfile helm-charts/nats-operator/crds helm-charts/nats-operator/files/rbac-rules.yaml \
+	helm-charts/nats-cluster/values.schema.json
 
 # Recipes are sequences of dependent steps and go parallelises internally.
 .NOTPARALLEL:
@@ -56,8 +57,9 @@ manifests: $(CONTROLLER_GEN) ## Generate CRDs into config/crd/bases and the Go c
 	fi
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods (zz_generated.deepcopy.go).
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods (zz_generated.deepcopy.go) and the nats-cluster chart's values.schema.json (from values.ChartValues).
 	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./..."
+	go run ./hack/valuesschema
 
 .PHONY: fmt
 fmt: $(GOLANGCI_LINT) ## Format the code (gofmt + goimports, as configured in .golangci.yml).

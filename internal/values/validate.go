@@ -28,11 +28,13 @@ const (
 	MaxNameLength        = 253
 	MaxURLLength         = 1024
 	MaxImageLength       = 512
+	MinLameDuckSeconds   = 30 // nats-server refuses less
 	MaxLameDuckSeconds   = 3600
 	MaxConnectRetries    = 10000
 	MaxDuration          = 24 * time.Hour
 	MaxPodListItems      = 256
 	maxPodDisruptionSize = MaxSize
+	maxServerVersion     = 128
 )
 
 // Validate checks every value against the bounds a NATS cluster can use, so
@@ -47,7 +49,7 @@ func (v *ChartValues) Validate() error {
 	}
 	check(atMost("size", int64(v.Size), MaxSize))
 	check(v.validatePorts())
-	check(atMost("server.lameDuckDurationSeconds", v.Server.LameDuckDurationSeconds, MaxLameDuckSeconds))
+	check(between("server.lameDuckDurationSeconds", v.Server.LameDuckDurationSeconds, MinLameDuckSeconds, MaxLameDuckSeconds))
 	check(atMost("server.connectRetries", int64(v.Server.ConnectRetries), MaxConnectRetries))
 	for key, n := range map[string]int64{
 		"server.maxConnections": v.Server.MaxConnections, "server.maxPayload": v.Server.MaxPayload,
@@ -109,8 +111,8 @@ func (v *ChartValues) validateImages() error {
 		"image.repository": v.Image.Repository, "image.tag": v.Image.Tag, "image.ref": v.Image.Ref,
 		"reloader.image": v.Reloader.Image, "metrics.image": v.Metrics.Image, "advertise.image": v.Advertise.Image,
 	} {
-		if img == "" && key != "image.repository" && key != "image.tag" {
-			continue
+		if img == "" && key == "image.ref" {
+			continue // optional: repository:tag is the image
 		}
 		errs = append(errs, matches(key, img, imageReference, "an image reference such as nats:2.15.2 or registry/nats@sha256:..."))
 		errs = append(errs, maxLength(key, img, MaxImageLength))
@@ -125,7 +127,7 @@ func (v *ChartValues) validateImages() error {
 			errs = append(errs, fmt.Errorf("%s: %q is not Always, IfNotPresent or Never", key, p))
 		}
 	}
-	errs = append(errs, maxLength("serverVersion", v.ServerVersion, 128))
+	errs = append(errs, maxLength("serverVersion", v.ServerVersion, maxServerVersion))
 	return errors.Join(errs...)
 }
 
@@ -184,8 +186,11 @@ func (v *ChartValues) validateTLS() error {
 			errs = append(errs, fmt.Errorf("%s.timeout: %v seconds is out of range", key, t.Timeout))
 		}
 		errs = append(errs, maxItems(key+".cipherSuites", len(t.CipherSuites)), maxItems(key+".curvePreferences", len(t.CurvePreferences)))
-		for i, s := range append(append([]string{}, t.CipherSuites...), t.CurvePreferences...) {
-			errs = append(errs, matches(fmt.Sprintf("%s cipher suite or curve %d", key, i), s, tlsName, "a TLS cipher suite or curve name"))
+		for i, s := range t.CipherSuites {
+			errs = append(errs, matches(fmt.Sprintf("%s.cipherSuites[%d]", key, i), s, tlsName, "a TLS cipher suite name"))
+		}
+		for i, s := range t.CurvePreferences {
+			errs = append(errs, matches(fmt.Sprintf("%s.curvePreferences[%d]", key, i), s, tlsName, "a TLS curve name"))
 		}
 	}
 	return errors.Join(errs...)
@@ -305,8 +310,12 @@ func duration(key, s string) error {
 
 // atMost checks a count or size: from 0 to highest.
 func atMost(key string, n, highest int64) error {
-	if n < 0 || n > highest {
-		return fmt.Errorf("%s: %d is out of range [0, %d]", key, n, highest)
+	return between(key, n, 0, highest)
+}
+
+func between(key string, n, lowest, highest int64) error {
+	if n < lowest || n > highest {
+		return fmt.Errorf("%s: %d is out of range [%d, %d]", key, n, lowest, highest)
 	}
 	return nil
 }

@@ -11,25 +11,46 @@ import (
 
 // ChartValues mirrors helm-charts/nats-cluster/values.yaml.
 type ChartValues struct {
-	Size          int32       `json:"size"`
-	Image         Image       `json:"image"`
-	ServerVersion string      `json:"serverVersion"`
-	Server        Server      `json:"server"`
-	Ports         Ports       `json:"ports,omitzero"`
-	Routes        Routes      `json:"routes"`
-	TLS           TLS         `json:"tls"`
-	Gateway       Gateway     `json:"gateway"`
-	Leafnodes     Leafnodes   `json:"leafnodes"`
-	Websocket     Websocket   `json:"websocket"`
-	OperatorJWT   OperatorJWT `json:"operatorJWT"`
-	Auth          Auth        `json:"auth"`
-	Advertise     Advertise   `json:"advertise"`
-	Reloader      Sidecar     `json:"reloader"`
-	Metrics       Sidecar     `json:"metrics"`
-	JetStream     JetStream   `json:"jetstream"`
-	Config        Config      `json:"config,omitzero"`
-	Services      Services    `json:"services"`
-	Pod           Pod         `json:"pod"`
+	// Size is the number of NATS servers (StatefulSet replicas).
+	Size int32 `json:"size"`
+	// Image is the NATS server image.
+	Image Image `json:"image"`
+	// ServerVersion is the NATS server version that decides which config
+	// keys, flags and probes the server understands; empty means image.tag.
+	ServerVersion string `json:"serverVersion"`
+	// Server holds server options for nats.conf and the command line.
+	Server Server `json:"server"`
+	// Ports are the container ports of the server and its exporter.
+	Ports Ports `json:"ports,omitzero"`
+	// Routes are routes beyond the generated full mesh.
+	Routes Routes `json:"routes"`
+	// TLS is one block per protocol; a block without a Secret runs without TLS.
+	TLS TLS `json:"tls"`
+	// Gateway is the super-cluster listener.
+	Gateway Gateway `json:"gateway"`
+	// Leafnodes is the leafnode listener and the remotes this cluster solicits.
+	Leafnodes Leafnodes `json:"leafnodes"`
+	// Websocket is the websocket listener.
+	Websocket Websocket `json:"websocket"`
+	// OperatorJWT is decentralized JWT authentication (from spec.operatorConfig).
+	OperatorJWT OperatorJWT `json:"operatorJWT"`
+	// Auth names the operator-written auth Secret (from spec.auth).
+	Auth Auth `json:"auth"`
+	// Advertise is external-IP advertisement by an init container.
+	Advertise Advertise `json:"advertise"`
+	// Reloader is the config reloader sidecar, which signals the server when
+	// nats.conf, an include file or a TLS file changes.
+	Reloader Sidecar `json:"reloader"`
+	// Metrics is the Prometheus exporter sidecar on ports.metrics.
+	Metrics Sidecar `json:"metrics"`
+	// JetStream is persistence.
+	JetStream JetStream `json:"jetstream"`
+	// Config holds nats.conf overrides (config.merge).
+	Config Config `json:"config,omitzero"`
+	// Services is extra metadata of the client and headless Services.
+	Services Services `json:"services"`
+	// Pod is the pod policy of the StatefulSet.
+	Pod Pod `json:"pod"`
 	// PodDisruptionBudget is the chart's budget for voluntary evictions.
 	PodDisruptionBudget PodDisruptionBudget `json:"podDisruptionBudget,omitzero"`
 	// Generated is what Go derives from everything above (nats.conf, its
@@ -40,22 +61,30 @@ type ChartValues struct {
 
 // Ports are the container ports of the NATS server and its exporter.
 type Ports struct {
-	Client     int `json:"client"`
-	Cluster    int `json:"cluster"`
+	// Client is the client listener, port tcp-client of the client Service.
+	Client int `json:"client"`
+	// Cluster is the route listener.
+	Cluster int `json:"cluster"`
+	// Monitoring is the HTTP(S) monitoring listener the probes use.
 	Monitoring int `json:"monitoring"`
-	Metrics    int `json:"metrics"`
+	// Metrics is the exporter's port.
+	Metrics int `json:"metrics"`
 }
 
 // Config holds helm-style nats.conf overrides, as the official NATS chart's
 // config.merge: merged over the operator's config, owned keys excepted.
 type Config struct {
+	// Merge is merged over the generated nats.conf, last. A string "<< X >>"
+	// is written unquoted: a size (8MB), a duration (2m) or $POD_NAME.
 	Merge map[string]any `json:"merge"`
 }
 
 // PodDisruptionBudget bounds voluntary evictions.
 type PodDisruptionBudget struct {
-	Enabled        bool `json:"enabled"`
-	MaxUnavailable int  `json:"maxUnavailable"`
+	// Enabled renders the budget when the cluster has at least two servers.
+	Enabled bool `json:"enabled"`
+	// MaxUnavailable is how many servers an eviction may take down at once.
+	MaxUnavailable int `json:"maxUnavailable"`
 }
 
 // Generated is derived in Go for the templates, which only place it.
@@ -90,31 +119,45 @@ type Paths struct {
 
 // Image is the NATS server image.
 type Image struct {
-	Repository string            `json:"repository"`
-	Tag        string            `json:"tag"`
+	// Repository is the image repository; the image is repository:tag.
+	Repository string `json:"repository"`
+	// Tag is the image tag, the NatsCluster's version.
+	Tag string `json:"tag"`
+	// PullPolicy is Always, IfNotPresent or Never.
 	PullPolicy corev1.PullPolicy `json:"pullPolicy,omitempty"`
-	Ref        string            `json:"ref,omitempty"`
+	// Ref is a full image reference that replaces repository:tag, e.g. a
+	// digest for disconnected installs (RELATED_IMAGE_NATS).
+	Ref string `json:"ref,omitempty"`
 }
 
 // Server holds server options that end up in nats.conf or on the command line.
 type Server struct {
-	NoAdvertise             bool   `json:"noAdvertise"`
-	ServerName              bool   `json:"serverName"`
-	LameDuckDurationSeconds int64  `json:"lameDuckDurationSeconds"`
-	ConnectRetries          int    `json:"connectRetries,omitzero"`
-	Debug                   bool   `json:"debug"`
-	Trace                   bool   `json:"trace"`
-	Logtime                 bool   `json:"logtime"`
-	WriteDeadline           string `json:"writeDeadline"`
-	MaxConnections          int64  `json:"maxConnections"`
-	MaxPayload              int64  `json:"maxPayload"`
-	MaxPending              int64  `json:"maxPending"`
-	MaxSubscriptions        int64  `json:"maxSubscriptions"`
-	MaxControlLine          int64  `json:"maxControlLine"`
+	// NoAdvertise stops advertising client URLs to clients (--no_advertise).
+	NoAdvertise bool `json:"noAdvertise"`
+	// ServerName writes server_name: $SERVER_NAME (the pod name by default).
+	ServerName bool `json:"serverName"`
+	// LameDuckDurationSeconds is lame_duck_duration; the termination grace
+	// period is derived from it.
+	LameDuckDurationSeconds int64 `json:"lameDuckDurationSeconds"`
+	// ConnectRetries is --connect_retries for implicit routes.
+	ConnectRetries int  `json:"connectRetries,omitzero"`
+	Debug          bool `json:"debug"`
+	Trace          bool `json:"trace"`
+	Logtime        bool `json:"logtime"`
+	// WriteDeadline is write_deadline, e.g. 10s; empty means the server default.
+	WriteDeadline string `json:"writeDeadline"`
+	// MaxConnections is max_connections; 0 means the server default, as
+	// for the limits below.
+	MaxConnections   int64 `json:"maxConnections"`
+	MaxPayload       int64 `json:"maxPayload"`
+	MaxPending       int64 `json:"maxPending"`
+	MaxSubscriptions int64 `json:"maxSubscriptions"`
+	MaxControlLine   int64 `json:"maxControlLine"`
 }
 
 // Routes are the routes beyond the generated full mesh.
 type Routes struct {
+	// Extra are route URLs appended to the generated full mesh.
 	Extra []string `json:"extra"`
 }
 
@@ -125,19 +168,26 @@ type TLS struct {
 	Gateway   TLSBlock `json:"gateway"`
 	Leafnodes TLSBlock `json:"leafnodes"`
 	Websocket TLSBlock `json:"websocket"`
-	HTTPS     bool     `json:"https"`
+	// HTTPS serves monitoring over HTTPS (https_port) with the client certificate.
+	HTTPS bool `json:"https"`
 }
 
 // TLSBlock is the TLS of one protocol; empty file names keep the chart's
 // defaults (nats-operator's file names).
 type TLSBlock struct {
-	Secret           string   `json:"secret"`
-	Dir              string   `json:"dir,omitempty"`
-	CA               string   `json:"ca,omitempty"`
-	Cert             string   `json:"cert,omitempty"`
-	Key              string   `json:"key,omitempty"`
-	Timeout          float64  `json:"timeout"`
-	Verify           bool     `json:"verify,omitempty"`
+	// Secret holds the certificate files; empty means no TLS.
+	Secret string `json:"secret"`
+	// Dir is where the Secret is mounted.
+	Dir string `json:"dir,omitempty"`
+	// CA, Cert and Key are file names in Dir, or absolute paths.
+	CA   string `json:"ca,omitempty"`
+	Cert string `json:"cert,omitempty"`
+	Key  string `json:"key,omitempty"`
+	// Timeout is the handshake timeout in seconds; 0 means the server default.
+	Timeout float64 `json:"timeout"`
+	// Verify requires client certificates.
+	Verify bool `json:"verify,omitempty"`
+	// VerifyAndMap maps client certificates to users.
 	VerifyAndMap     bool     `json:"verifyAndMap,omitempty"`
 	CipherSuites     []string `json:"cipherSuites,omitempty"`
 	CurvePreferences []string `json:"curvePreferences,omitempty"`
@@ -145,12 +195,15 @@ type TLSBlock struct {
 
 // Gateway is the super-cluster listener.
 type Gateway struct {
-	Enabled       bool            `json:"enabled"`
-	Name          string          `json:"name"`
-	Port          int             `json:"port,omitempty"`
-	HostPort      bool            `json:"hostPort"`
-	RejectUnknown bool            `json:"rejectUnknown"`
-	Gateways      []RemoteGateway `json:"gateways"`
+	Enabled bool `json:"enabled"`
+	// Name is this cluster's name in the super-cluster.
+	Name string `json:"name"`
+	Port int    `json:"port,omitempty"`
+	// HostPort exposes the gateway port as a host port.
+	HostPort      bool `json:"hostPort"`
+	RejectUnknown bool `json:"rejectUnknown"`
+	// Gateways are the remote clusters.
+	Gateways []RemoteGateway `json:"gateways"`
 }
 
 // RemoteGateway is a remote cluster.
@@ -161,10 +214,12 @@ type RemoteGateway struct {
 
 // Leafnodes is the leafnode listener and remotes.
 type Leafnodes struct {
-	Enabled  bool         `json:"enabled"`
-	Port     int          `json:"port,omitempty"`
-	HostPort bool         `json:"hostPort"`
-	Remotes  []LeafRemote `json:"remotes"`
+	// Enabled listens for leafnode connections on Port.
+	Enabled  bool `json:"enabled"`
+	Port     int  `json:"port,omitempty"`
+	HostPort bool `json:"hostPort"`
+	// Remotes are solicited with or without the listener.
+	Remotes []LeafRemote `json:"remotes"`
 }
 
 // LeafRemote is a leafnode remote in nats.conf's shape.
@@ -209,7 +264,8 @@ type Advertise struct {
 
 // Sidecar is the reloader or the metrics exporter.
 type Sidecar struct {
-	Enabled    bool                        `json:"enabled"`
+	Enabled bool `json:"enabled"`
+	// Image is the sidecar's image reference.
 	Image      string                      `json:"image"`
 	PullPolicy corev1.PullPolicy           `json:"pullPolicy,omitempty"`
 	Resources  corev1.ResourceRequirements `json:"resources"`
@@ -219,30 +275,37 @@ type Sidecar struct {
 
 // ServiceMonitor is the Prometheus Operator scrape configuration.
 type ServiceMonitor struct {
-	Enabled  bool              `json:"enabled"`
-	Labels   map[string]string `json:"labels"`
-	Interval string            `json:"interval"`
+	// Enabled renders a ServiceMonitor; it needs metrics.enabled.
+	Enabled bool `json:"enabled"`
+	// Labels are added to the ServiceMonitor (for a Prometheus selector).
+	Labels map[string]string `json:"labels"`
+	// Interval is the scrape interval, a Prometheus duration.
+	Interval string `json:"interval"`
 }
 
 // JetStream is persistence.
 type JetStream struct {
-	Enabled bool          `json:"enabled"`
-	Domain  string        `json:"domain"`
-	Memory  JetStreamMem  `json:"memory"`
-	File    JetStreamFile `json:"file"`
+	Enabled bool `json:"enabled"`
+	// Domain is the JetStream domain; empty means none.
+	Domain string        `json:"domain"`
+	Memory JetStreamMem  `json:"memory"`
+	File   JetStreamFile `json:"file"`
 }
 
 // JetStreamMem is the memory store.
 type JetStreamMem struct {
+	// MaxBytes is max_memory_store; 0 disables the memory store.
 	MaxBytes int64 `json:"maxBytes"`
 }
 
 // JetStreamFile is the file store and its PVC.
 type JetStreamFile struct {
-	Enabled          bool   `json:"enabled"`
+	Enabled bool `json:"enabled"`
+	// Size is the PVC size per server.
 	Size             string `json:"size"`
 	StorageClassName string `json:"storageClassName"`
-	MaxBytes         int64  `json:"maxBytes"`
+	// MaxBytes is max_file_store; the translator derives it from Size.
+	MaxBytes int64 `json:"maxBytes"`
 	// WhenDeleted and WhenScaled are the StatefulSet's
 	// persistentVolumeClaimRetentionPolicy.
 	WhenDeleted string `json:"whenDeleted"`
@@ -263,15 +326,21 @@ type ServiceMeta struct {
 
 // Pod is the pod policy.
 type Pod struct {
-	Labels         map[string]string           `json:"labels"`
-	Annotations    map[string]string           `json:"annotations"`
-	NodeSelector   map[string]string           `json:"nodeSelector"`
-	AntiAffinity   bool                        `json:"antiAffinity"`
-	Tolerations    []corev1.Toleration         `json:"tolerations"`
-	Resources      corev1.ResourceRequirements `json:"resources"`
-	Env            []corev1.EnvVar             `json:"env"`
-	VolumeMounts   []corev1.VolumeMount        `json:"volumeMounts"`
-	ClientHostPort bool                        `json:"clientHostPort"`
+	// Labels are added to the pods; the operator's own labels win.
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	NodeSelector map[string]string `json:"nodeSelector"`
+	// AntiAffinity requires the servers of one cluster on different nodes.
+	AntiAffinity bool                `json:"antiAffinity"`
+	Tolerations  []corev1.Toleration `json:"tolerations"`
+	// Resources are the NATS container's.
+	Resources corev1.ResourceRequirements `json:"resources"`
+	// Env is appended to the NATS container's environment.
+	Env []corev1.EnvVar `json:"env"`
+	// VolumeMounts are appended to the NATS container's mounts.
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts"`
+	// ClientHostPort exposes the client port as a host port.
+	ClientHostPort bool `json:"clientHostPort"`
 	// SecurityContext and ContainerSecurityContext default to what Pod
 	// Security "restricted" asks for (values.yaml).
 	SecurityContext          *corev1.PodSecurityContext `json:"securityContext,omitempty"`
