@@ -1,0 +1,192 @@
+// Package callout is the NATS auth callout service of a NatsCluster in
+// ServiceAccount-callout mode: nats-server hands each client connection to
+// it, it verifies the client's ServiceAccount token with the API server and
+// answers with a user JWT carrying the permissions of the NatsServiceRole of
+// that ServiceAccount, which expires with the token. No token is ever
+// stored: clients present their kubelet-rotated projected tokens.
+package callout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+
+	"github.com/nats-operator/nats-operator/internal/auth"
+)
+
+// RequestSubject is where nats-server sends authorization requests.
+const RequestSubject = "$SYS.REQ.USER.AUTH"
+
+// xkeyHeader carries the server's public curve key on an encrypted request.
+const xkeyHeader = "Nats-Server-Xkey"
+
+// Identity is the ServiceAccount a verified token belongs to.
+type Identity struct {
+	Namespace, ServiceAccount string
+	// Expires is when the token expires; the user JWT expires with it.
+	Expires time.Time
+}
+
+// TokenVerifier verifies a ServiceAccount token for the cluster's audience.
+type TokenVerifier interface {
+	Verify(ctx context.Context, token string) (Identity, error)
+}
+
+// RoleSource finds the permissions the NatsServiceRole named after a
+// ServiceAccount grants on this cluster; found is false without such a role.
+type RoleSource interface {
+	Permissions(ctx context.Context, namespace, serviceAccount string) (perms *auth.Permissions, found bool, err error)
+}
+
+// Service answers nats-server's authorization requests for one NatsCluster.
+type Service struct {
+	// Issuer signs the responses and user JWTs: the account key whose
+	// public key is auth_callout.issuer in nats.conf.
+	Issuer nkeys.KeyPair
+	// XKey, when set, decrypts requests and encrypts responses: its public
+	// key is auth_callout.xkey.
+	XKey nkeys.KeyPair
+	// Account is the account users are placed in ("$G", the global
+	// account, when nats.conf defines none).
+	Account string
+	// Namespace is the NatsCluster's: only its ServiceAccounts, through its
+	// NatsServiceRoles, get a user.
+	Namespace string
+	Verifier  TokenVerifier
+	Roles     RoleSource
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+}
+
+// Serve answers requests on nc until ctx ends.
+func (s *Service) Serve(ctx context.Context, nc *nats.Conn) error {
+	sub, err := nc.Subscribe(RequestSubject, func(m *nats.Msg) { s.respond(ctx, m) })
+	if err != nil {
+		return fmt.Errorf("subscribing to %s: %w", RequestSubject, err)
+	}
+	defer func() { _ = sub.Unsubscribe() }()
+	if err := nc.Flush(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// respond answers one request; a request it cannot even read gets no
+// answer, which nats-server counts as a refusal.
+func (s *Service) respond(ctx context.Context, m *nats.Msg) {
+	serverXKey := m.Header.Get(xkeyHeader)
+	raw := m.Data
+	if serverXKey != "" {
+		if s.XKey == nil {
+			return
+		}
+		opened, err := s.XKey.Open(raw, serverXKey)
+		if err != nil {
+			return
+		}
+		raw = opened
+	}
+	req, err := jwt.DecodeAuthorizationRequestClaims(string(raw))
+	if err != nil {
+		return
+	}
+	resp, err := s.Authorize(ctx, req)
+	if err != nil {
+		return
+	}
+	out := []byte(resp)
+	if serverXKey != "" {
+		if out, err = s.XKey.Seal(out, serverXKey); err != nil {
+			return
+		}
+	}
+	_ = m.Respond(out)
+}
+
+// Authorize is the signed response to one request: a user JWT, or the
+// reason for the refusal (which nats-server logs, and the client sees as
+// "Authorization Violation").
+func (s *Service) Authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
+	rc := jwt.NewAuthorizationResponseClaims(req.UserNkey)
+	rc.Audience = req.Server.ID
+	user, err := s.user(ctx, req)
+	if err != nil {
+		rc.Error = err.Error()
+	} else {
+		rc.Jwt = user
+	}
+	return rc.Encode(s.Issuer)
+}
+
+// user verifies the client's token and builds its user JWT.
+func (s *Service) user(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
+	opts := req.ConnectOptions
+	token := opts.Password
+	if token == "" {
+		token = opts.Token
+	}
+	if token == "" {
+		return "", errors.New("no ServiceAccount token: connect with the token as password (user: the NatsServiceRole) or as token")
+	}
+	id, err := s.Verifier.Verify(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if id.Namespace != s.Namespace {
+		return "", fmt.Errorf("ServiceAccount %s/%s: only ServiceAccounts of namespace %s connect to this cluster", id.Namespace, id.ServiceAccount, s.Namespace)
+	}
+	if opts.Username != "" && opts.Username != id.ServiceAccount {
+		return "", fmt.Errorf("user %q: the token is ServiceAccount %s's, whose user is %q", opts.Username, id.ServiceAccount, id.ServiceAccount)
+	}
+	perms, found, err := s.Roles.Permissions(ctx, id.Namespace, id.ServiceAccount)
+	if err != nil {
+		return "", err
+	}
+	if !found {
+		return "", fmt.Errorf("ServiceAccount %s/%s has no NatsServiceRole for this cluster", id.Namespace, id.ServiceAccount)
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	if !id.Expires.After(now()) {
+		return "", fmt.Errorf("the token of ServiceAccount %s/%s has expired", id.Namespace, id.ServiceAccount)
+	}
+	uc := jwt.NewUserClaims(req.UserNkey)
+	uc.Name = id.ServiceAccount
+	uc.Audience = s.Account
+	uc.Expires = id.Expires.Unix()
+	applyPermissions(&uc.Permissions, perms)
+	return uc.Encode(s.Issuer)
+}
+
+// applyPermissions writes a role's permissions into a user JWT; nil
+// permissions leave the user unrestricted, as in the token-Secret mode.
+func applyPermissions(out *jwt.Permissions, p *auth.Permissions) {
+	if p == nil {
+		return
+	}
+	if p.Publish != nil {
+		out.Pub.Allow, out.Pub.Deny = p.Publish.Allow, p.Publish.Deny
+	}
+	if p.Subscribe != nil {
+		// A queue permission is "<subject> <queue>" in both forms.
+		out.Sub.Allow, out.Sub.Deny = p.Subscribe.Allow, p.Subscribe.Deny
+	}
+	if r := p.AllowResponses; r != nil {
+		out.Resp = &jwt.ResponsePermission{MaxMsgs: r.MaxMsgs}
+		if d, err := time.ParseDuration(strings.TrimSpace(r.Expires)); err == nil {
+			out.Resp.Expires = d
+		}
+		if out.Resp.MaxMsgs == 0 {
+			out.Resp.MaxMsgs = 1
+		}
+	}
+}

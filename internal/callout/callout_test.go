@@ -1,0 +1,273 @@
+package callout_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/jwt/v2"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+	authnv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/callout"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+var cp *testutil.ControlPlane
+
+func TestMain(m *testing.M) { os.Exit(testutil.RunIntegration(m, &cp, nil)) }
+
+const cluster = "nats"
+
+// fixture is a NATS server that delegates client authentication to the
+// callout service, in front of the real API server.
+type fixture struct {
+	ns, url string
+	kube    *kubernetes.Clientset
+	service *callout.Service
+}
+
+func start(t *testing.T) *fixture {
+	t.Helper()
+	testutil.Integration(t)
+	ns := cp.Namespace(t, "callout")
+	kube, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := nkeys.CreateAccount()
+	if err != nil {
+		t.Fatal(err)
+	}
+	xkey, err := nkeys.CreateCurveKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuerPub, _ := issuer.PublicKey()
+	xkeyPub, _ := xkey.PublicKey()
+	conf := `listen: "127.0.0.1:-1"
+authorization {
+  users: [ {user: callout, password: "callout-pw"}, {user: static, password: "static-pw"} ]
+  auth_callout {
+    issuer: "` + issuerPub + `"
+    auth_users: [ callout, static ]
+    xkey: "` + xkeyPub + `"
+  }
+}
+`
+	path := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.NoLog, opts.NoSigs = true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	svc := &callout.Service{
+		Issuer: issuer, XKey: xkey, Account: "$G", Namespace: ns,
+		Verifier: &callout.TokenReviews{Client: kube.AuthenticationV1(), Audience: callout.Audience(cluster, ns)},
+		Roles:    callout.Roles{Reader: cp.Client, Cluster: cluster},
+	}
+	nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo("callout", "callout-pw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Serve(ctx, nc) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		nc.Close()
+	})
+	return &fixture{ns: ns, url: srv.ClientURL(), kube: kube, service: svc}
+}
+
+// serviceAccount creates a ServiceAccount and, if perms is not nil, its
+// NatsServiceRole on the cluster; it returns a token for audience.
+func (f *fixture) serviceAccount(t *testing.T, ns, name string, perms *natsv1alpha2.Permissions, audience string) string {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := f.kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if perms != nil {
+		role := &natsv1alpha2.NatsServiceRole{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{natsv1alpha2.ClusterLabel: cluster}},
+			Spec:       natsv1alpha2.ServiceRoleSpec{Permissions: *perms},
+		}
+		if err := cp.Client.Create(ctx, role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tr, err := f.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authnv1.TokenRequest{
+		Spec: authnv1.TokenRequestSpec{Audiences: []string{audience}, ExpirationSeconds: ptr.To[int64](600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Status.Token
+}
+
+// TestServiceAccountTokensConnect: a client connects with its ServiceAccount
+// token (user = its NatsServiceRole, or the token alone) and gets exactly
+// the role's permissions; static users bypass the callout.
+func TestServiceAccountTokensConnect(t *testing.T) {
+	f := start(t)
+	token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{
+		Publish: []string{"orders.>"}, Subscribe: []string{"orders.>", "_INBOX.>"},
+	}, callout.Audience(cluster, f.ns))
+
+	for name, opt := range map[string]nats.Option{
+		"user and token as password": nats.UserInfo("orders", token),
+		"token alone":                nats.Token(token),
+	} {
+		t.Run(name, func(t *testing.T) {
+			violations := make(chan error, 4)
+			nc, err := nats.Connect(f.url, opt, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			sub, err := nc.SubscribeSync("orders.new")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := nc.Publish("orders.new", []byte("1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sub.NextMsg(5 * time.Second); err != nil {
+				t.Errorf("the role allows orders.>, no message: %v", err)
+			}
+			if err := nc.Publish("billing.new", []byte("1")); err != nil {
+				t.Fatal(err)
+			}
+			_ = nc.Flush()
+			select {
+			case err := <-violations:
+				if !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "billing.new") {
+					t.Errorf("publish outside the role: %v", err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Error("a publish outside the role's subjects was not refused")
+			}
+		})
+	}
+
+	static, err := nats.Connect(f.url, nats.UserInfo("static", "static-pw"))
+	if err != nil {
+		t.Fatalf("a static user of clientsAuthSecret (auth_users) no longer connects: %v", err)
+	}
+	static.Close()
+}
+
+// TestRefusedTokens: a token for another audience, of a ServiceAccount
+// without a NatsServiceRole, of another namespace, under another user name,
+// or no token at all, is refused, each for its own reason.
+func TestRefusedTokens(t *testing.T) {
+	f := start(t)
+	perms := &natsv1alpha2.Permissions{}
+	other := cp.Namespace(t, "callout-other")
+	aud := callout.Audience(cluster, f.ns)
+	tests := []struct {
+		name, user, password, reason string
+	}{
+		{"other audience", "api", f.serviceAccount(t, f.ns, "api", perms, "https://kubernetes.default.svc"), "not valid for " + aud},
+		{"no role", "norole", f.serviceAccount(t, f.ns, "norole", nil, aud), "has no NatsServiceRole for this cluster"},
+		{"other namespace", "intruder", f.serviceAccount(t, other, "intruder", perms, aud), "only ServiceAccounts of namespace " + f.ns},
+		{"another's name", "admin", f.serviceAccount(t, f.ns, "impostor", perms, aud), `the token is ServiceAccount impostor's`},
+		{"not a token", "orders", "hunter2", "not valid for " + aud},
+		{"no token at all", "orders", "", "no ServiceAccount token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nc, err := nats.Connect(f.url, nats.UserInfo(tt.user, tt.password), nats.MaxReconnects(0))
+			if err == nil {
+				nc.Close()
+				t.Fatal("connected")
+			}
+			if !strings.Contains(err.Error(), "Authorization Violation") {
+				t.Errorf("err = %v, want Authorization Violation", err)
+			}
+			if resp := authorize(t, f, tt.user, tt.password); !strings.Contains(resp.Error, tt.reason) || resp.Jwt != "" {
+				t.Errorf("refusal %q (user JWT %q), want the reason %q", resp.Error, resp.Jwt, tt.reason)
+			}
+		})
+	}
+	if nc, err := nats.Connect(f.url, nats.UserInfo("static", "wrong"), nats.MaxReconnects(0)); err == nil {
+		nc.Close()
+		t.Error("a static user connected with a wrong password")
+	}
+}
+
+// authorize asks the service directly, as nats-server would, and decodes
+// its signed answer.
+func authorize(t *testing.T, f *fixture, user, password string) *jwt.AuthorizationResponseClaims {
+	t.Helper()
+	kp, _ := nkeys.CreateUser()
+	pub, _ := kp.PublicKey()
+	req := jwt.NewAuthorizationRequestClaims("server")
+	req.UserNkey = pub
+	req.Server.ID = "server-id"
+	req.ConnectOptions.Username, req.ConnectOptions.Password = user, password
+	signed, err := f.service.Authorize(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := jwt.DecodeAuthorizationResponseClaims(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, _ := f.service.Issuer.PublicKey()
+	if resp.Issuer != issuer || resp.Subject != pub || resp.Audience != "server-id" {
+		t.Errorf("response issued by %s for %s to %s", resp.Issuer, resp.Subject, resp.Audience)
+	}
+	return resp
+}
+
+// TestUserExpiresWithTheToken: the user JWT the service signs expires when
+// the token does, so a client whose token is no longer renewed is
+// disconnected by nats-server, without the operator.
+func TestUserExpiresWithTheToken(t *testing.T) {
+	f := start(t)
+	token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, callout.Audience(cluster, f.ns))
+	id, err := f.service.Verifier.Verify(context.Background(), token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(id.Expires); d < 9*time.Minute || d > 10*time.Minute {
+		t.Fatalf("token expires in %s, want the 10 minutes requested", d)
+	}
+	resp := authorize(t, f, "orders", token)
+	if resp.Error != "" {
+		t.Fatalf("refused: %s", resp.Error)
+	}
+	uc, err := jwt.DecodeUserClaims(resp.Jwt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uc.Expires != id.Expires.Unix() || uc.Audience != "$G" || uc.Subject != resp.Subject || uc.Name != "orders" {
+		t.Errorf("user JWT %s expires %d (token %d), audience %q, subject %q", uc.Name, uc.Expires, id.Expires.Unix(), uc.Audience, uc.Subject)
+	}
+}
