@@ -2,6 +2,8 @@ package callout_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -38,7 +42,23 @@ type fixture struct {
 	service *callout.Service
 }
 
-func start(t *testing.T) *fixture {
+// verifiers are the two ways to check a token: both must give the same
+// answers.
+var verifiers = []string{"TokenReview", "IssuerKeys"}
+
+func verifier(t *testing.T, kube *kubernetes.Clientset, kind, audience string) callout.TokenVerifier {
+	t.Helper()
+	if kind == "TokenReview" {
+		return &callout.TokenReviews{Client: kube.AuthenticationV1(), Audience: audience}
+	}
+	v, err := callout.DiscoverIssuerKeys(context.Background(), callout.RESTGetter{Client: kube.RESTClient()}, audience)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func start(t *testing.T, verify string) *fixture {
 	t.Helper()
 	testutil.Integration(t)
 	ns := cp.Namespace(t, "callout")
@@ -86,7 +106,7 @@ authorization {
 	}
 	svc := &callout.Service{
 		Issuer: issuer, XKey: xkey, Account: "$G", Namespace: ns,
-		Verifier: &callout.TokenReviews{Client: kube.AuthenticationV1(), Audience: callout.Audience(cluster, ns)},
+		Verifier: verifier(t, kube, verify, callout.Audience(cluster, ns)),
 		Roles:    callout.Roles{Reader: cp.Client, Cluster: cluster},
 	}
 	nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo("callout", "callout-pw"))
@@ -134,90 +154,98 @@ func (f *fixture) serviceAccount(t *testing.T, ns, name string, perms *natsv1alp
 // token (user = its NatsServiceRole, or the token alone) and gets exactly
 // the role's permissions; static users bypass the callout.
 func TestServiceAccountTokensConnect(t *testing.T) {
-	f := start(t)
-	token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{
-		Publish: []string{"orders.>"}, Subscribe: []string{"orders.>", "_INBOX.>"},
-	}, callout.Audience(cluster, f.ns))
+	for _, verify := range verifiers {
+		t.Run(verify, func(t *testing.T) {
+			f := start(t, verify)
+			token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{
+				Publish: []string{"orders.>"}, Subscribe: []string{"orders.>", "_INBOX.>"},
+			}, callout.Audience(cluster, f.ns))
 
-	for name, opt := range map[string]nats.Option{
-		"user and token as password": nats.UserInfo("orders", token),
-		"token alone":                nats.Token(token),
-	} {
-		t.Run(name, func(t *testing.T) {
-			violations := make(chan error, 4)
-			nc, err := nats.Connect(f.url, opt, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+			for name, opt := range map[string]nats.Option{
+				"user and token as password": nats.UserInfo("orders", token),
+				"token alone":                nats.Token(token),
+			} {
+				t.Run(name, func(t *testing.T) {
+					violations := make(chan error, 4)
+					nc, err := nats.Connect(f.url, opt, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { violations <- err }))
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer nc.Close()
+					sub, err := nc.SubscribeSync("orders.new")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := nc.Publish("orders.new", []byte("1")); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := sub.NextMsg(5 * time.Second); err != nil {
+						t.Errorf("the role allows orders.>, no message: %v", err)
+					}
+					if err := nc.Publish("billing.new", []byte("1")); err != nil {
+						t.Fatal(err)
+					}
+					_ = nc.Flush()
+					select {
+					case err := <-violations:
+						if !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "billing.new") {
+							t.Errorf("publish outside the role: %v", err)
+						}
+					case <-time.After(5 * time.Second):
+						t.Error("a publish outside the role's subjects was not refused")
+					}
+				})
+			}
+
+			static, err := nats.Connect(f.url, nats.UserInfo("static", "static-pw"))
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("a static user of clientsAuthSecret (auth_users) no longer connects: %v", err)
 			}
-			defer nc.Close()
-			sub, err := nc.SubscribeSync("orders.new")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := nc.Publish("orders.new", []byte("1")); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := sub.NextMsg(5 * time.Second); err != nil {
-				t.Errorf("the role allows orders.>, no message: %v", err)
-			}
-			if err := nc.Publish("billing.new", []byte("1")); err != nil {
-				t.Fatal(err)
-			}
-			_ = nc.Flush()
-			select {
-			case err := <-violations:
-				if !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), "billing.new") {
-					t.Errorf("publish outside the role: %v", err)
-				}
-			case <-time.After(5 * time.Second):
-				t.Error("a publish outside the role's subjects was not refused")
-			}
+			static.Close()
 		})
 	}
-
-	static, err := nats.Connect(f.url, nats.UserInfo("static", "static-pw"))
-	if err != nil {
-		t.Fatalf("a static user of clientsAuthSecret (auth_users) no longer connects: %v", err)
-	}
-	static.Close()
 }
 
 // TestRefusedTokens: a token for another audience, of a ServiceAccount
 // without a NatsServiceRole, of another namespace, under another user name,
 // or no token at all, is refused, each for its own reason.
 func TestRefusedTokens(t *testing.T) {
-	f := start(t)
-	perms := &natsv1alpha2.Permissions{}
-	other := cp.Namespace(t, "callout-other")
-	aud := callout.Audience(cluster, f.ns)
-	tests := []struct {
-		name, user, password, reason string
-	}{
-		{"other audience", "api", f.serviceAccount(t, f.ns, "api", perms, "https://kubernetes.default.svc"), "not valid for " + aud},
-		{"no role", "norole", f.serviceAccount(t, f.ns, "norole", nil, aud), "has no NatsServiceRole for this cluster"},
-		{"other namespace", "intruder", f.serviceAccount(t, other, "intruder", perms, aud), "only ServiceAccounts of namespace " + f.ns},
-		{"another's name", "admin", f.serviceAccount(t, f.ns, "impostor", perms, aud), `the token is ServiceAccount impostor's`},
-		{"not a token", "orders", "hunter2", "not valid for " + aud},
-		{"no token at all", "orders", "", "no ServiceAccount token"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			nc, err := nats.Connect(f.url, nats.UserInfo(tt.user, tt.password), nats.MaxReconnects(0))
-			if err == nil {
+	for _, verify := range verifiers {
+		t.Run(verify, func(t *testing.T) {
+			f := start(t, verify)
+			perms := &natsv1alpha2.Permissions{}
+			other := cp.Namespace(t, "callout-other")
+			aud := callout.Audience(cluster, f.ns)
+			tests := []struct {
+				name, user, password, reason string
+			}{
+				{"other audience", "api", f.serviceAccount(t, f.ns, "api", perms, "https://kubernetes.default.svc"), "not valid for " + aud},
+				{"no role", "norole", f.serviceAccount(t, f.ns, "norole", nil, aud), "has no NatsServiceRole for this cluster"},
+				{"other namespace", "intruder", f.serviceAccount(t, other, "intruder", perms, aud), "only ServiceAccounts of namespace " + f.ns},
+				{"another's name", "admin", f.serviceAccount(t, f.ns, "impostor", perms, aud), `the token is ServiceAccount impostor's`},
+				{"not a token", "orders", "hunter2", "not valid for " + aud},
+				{"no token at all", "orders", "", "no ServiceAccount token"},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					nc, err := nats.Connect(f.url, nats.UserInfo(tt.user, tt.password), nats.MaxReconnects(0))
+					if err == nil {
+						nc.Close()
+						t.Fatal("connected")
+					}
+					if !strings.Contains(err.Error(), "Authorization Violation") {
+						t.Errorf("err = %v, want Authorization Violation", err)
+					}
+					if resp := authorize(t, f, tt.user, tt.password); !strings.Contains(resp.Error, tt.reason) || resp.Jwt != "" {
+						t.Errorf("refusal %q (user JWT %q), want the reason %q", resp.Error, resp.Jwt, tt.reason)
+					}
+				})
+			}
+			if nc, err := nats.Connect(f.url, nats.UserInfo("static", "wrong"), nats.MaxReconnects(0)); err == nil {
 				nc.Close()
-				t.Fatal("connected")
-			}
-			if !strings.Contains(err.Error(), "Authorization Violation") {
-				t.Errorf("err = %v, want Authorization Violation", err)
-			}
-			if resp := authorize(t, f, tt.user, tt.password); !strings.Contains(resp.Error, tt.reason) || resp.Jwt != "" {
-				t.Errorf("refusal %q (user JWT %q), want the reason %q", resp.Error, resp.Jwt, tt.reason)
+				t.Error("a static user connected with a wrong password")
 			}
 		})
-	}
-	if nc, err := nats.Connect(f.url, nats.UserInfo("static", "wrong"), nats.MaxReconnects(0)); err == nil {
-		nc.Close()
-		t.Error("a static user connected with a wrong password")
 	}
 }
 
@@ -250,24 +278,96 @@ func authorize(t *testing.T, f *fixture, user, password string) *jwt.Authorizati
 // the token does, so a client whose token is no longer renewed is
 // disconnected by nats-server, without the operator.
 func TestUserExpiresWithTheToken(t *testing.T) {
-	f := start(t)
-	token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, callout.Audience(cluster, f.ns))
-	id, err := f.service.Verifier.Verify(context.Background(), token)
+	for _, verify := range verifiers {
+		t.Run(verify, func(t *testing.T) {
+			f := start(t, verify)
+			token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, callout.Audience(cluster, f.ns))
+			id, err := f.service.Verifier.Verify(context.Background(), token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Until(id.Expires); d < 9*time.Minute || d > 10*time.Minute {
+				t.Fatalf("token expires in %s, want the 10 minutes requested", d)
+			}
+			resp := authorize(t, f, "orders", token)
+			if resp.Error != "" {
+				t.Fatalf("refused: %s", resp.Error)
+			}
+			uc, err := jwt.DecodeUserClaims(resp.Jwt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uc.Expires != id.Expires.Unix() || uc.Audience != "$G" || uc.Subject != resp.Subject || uc.Name != "orders" {
+				t.Errorf("user JWT %s expires %d (token %d), audience %q, subject %q", uc.Name, uc.Expires, id.Expires.Unix(), uc.Audience, uc.Subject)
+			}
+		})
+	}
+}
+
+// TestIssuerKeysTradeOff: offline verification refuses a token forged with
+// another key under the real key's id, and an expired one; what it cannot
+// see is revocation: after its ServiceAccount is deleted, TokenReview
+// refuses the token at once, the issuer keys only at its expiry (the
+// trade-off docs/auth.md describes).
+func TestIssuerKeysTradeOff(t *testing.T) {
+	f := start(t, "IssuerKeys")
+	aud := callout.Audience(cluster, f.ns)
+	token := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, aud)
+	offline := verifier(t, f.kube, "IssuerKeys", aud).(*callout.IssuerKeys)
+	online := verifier(t, f.kube, "TokenReview", aud)
+	ctx := context.Background()
+	if _, err := offline.Verify(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+
+	forged := forge(t, token)
+	if _, err := offline.Verify(ctx, forged); err == nil || !strings.Contains(err.Error(), "not valid") {
+		t.Errorf("a token signed by another key under the real key id: %v", err)
+	}
+	late := &callout.IssuerKeys{Fetch: offline.Fetch, Issuer: offline.Issuer, Audience: aud,
+		Now: func() time.Time { return time.Now().Add(11 * time.Minute) }}
+	if _, err := late.Verify(ctx, token); err == nil || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("an expired token: %v", err)
+	}
+
+	if err := f.kube.CoreV1().ServiceAccounts(f.ns).Delete(ctx, "orders", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, func(ctx context.Context) error {
+		if _, err := online.Verify(ctx, token); err == nil {
+			return errors.New("TokenReview still accepts the token of a deleted ServiceAccount")
+		}
+		return nil
+	})
+	if _, err := offline.Verify(ctx, token); err != nil {
+		t.Errorf("the issuer keys refuse a deleted ServiceAccount's token (%v): the trade-off in docs/auth.md no longer holds", err)
+	}
+}
+
+// forge signs token's claims with a new RSA key, under the key id of the
+// API server's key.
+func forge(t *testing.T, token string) string {
+	t.Helper()
+	parsed, err := josejwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256, jose.ES256})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Until(id.Expires); d < 9*time.Minute || d > 10*time.Minute {
-		t.Fatalf("token expires in %s, want the 10 minutes requested", d)
+	var claims map[string]any
+	if err := parsed.UnsafeClaimsWithoutVerification(&claims); err != nil {
+		t.Fatal(err)
 	}
-	resp := authorize(t, f, "orders", token)
-	if resp.Error != "" {
-		t.Fatalf("refused: %s", resp.Error)
-	}
-	uc, err := jwt.DecodeUserClaims(resp.Jwt)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if uc.Expires != id.Expires.Unix() || uc.Audience != "$G" || uc.Subject != resp.Subject || uc.Name != "orders" {
-		t.Errorf("user JWT %s expires %d (token %d), audience %q, subject %q", uc.Name, uc.Expires, id.Expires.Unix(), uc.Audience, uc.Subject)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: parsed.Headers[0].KeyID}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	out, err := josejwt.Signed(signer).Claims(claims).Serialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	authnclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -155,4 +156,12 @@ func (r Roles) Permissions(ctx context.Context, namespace, serviceAccount string
 		return nil, false, nil
 	}
 	return auth.RolePermissions(role.Spec.Permissions), true, nil
+}
+
+// RESTGetter is a RawGetter over a client-go REST client.
+type RESTGetter struct{ Client rest.Interface }
+
+// GetRaw implements RawGetter.
+func (g RESTGetter) GetRaw(ctx context.Context, path string) ([]byte, error) {
+	return g.Client.Get().AbsPath(path).DoRaw(ctx)
 }
