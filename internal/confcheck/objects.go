@@ -60,6 +60,7 @@ var chartKinds = []chartKind{
 	{statefulSetGVK, func(n string) []string { return []string{n} }},
 	{schema.GroupVersionKind{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"}, func(n string) []string { return []string{n} }},
 	{schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "ServiceMonitor"}, func(n string) []string { return []string{n} }},
+	{schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "PodMonitor"}, func(n string) []string { return []string{n} }},
 }
 
 // releaseLabels are the labels the chart puts on every object
@@ -86,7 +87,7 @@ func checkObjects(r *report, objs []*unstructured.Unstructured, nc *natsv1alpha2
 		id := describe(o)
 		k := kindOf(o.GroupVersionKind())
 		if k == nil {
-			r.add(injectedFix, "%s: a NatsCluster's release holds only ConfigMaps, Services, a StatefulSet, a PodDisruptionBudget and a ServiceMonitor (%s)", id, allowedKinds())
+			r.add(injectedFix, "%s: a NatsCluster's release holds only ConfigMaps, Services, a StatefulSet, a PodDisruptionBudget, a ServiceMonitor and a PodMonitor (%s)", id, allowedKinds())
 			continue
 		}
 		if count[k.gvk]++; count[k.gvk] == len(k.names(nc.Name))+1 {

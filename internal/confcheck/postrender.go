@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/overlay"
 	"github.com/nats-operator/nats-operator/internal/status"
 )
 
@@ -49,14 +50,20 @@ func (p *postRenderer) Run(in *bytes.Buffer) (*bytes.Buffer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.guard.Check(in.String(), nc); err != nil {
+	// The official chart's object overrides first, so the guard holds on
+	// what they make of the objects.
+	manifest, err := overlay.ForNatsCluster(in.String(), nc)
+	if err == nil {
+		err = p.guard.Check(manifest, nc)
+	}
+	if err != nil {
 		if p.seen.isNew(p.owner.GetUID(), err.Error()) && p.recorder != nil {
 			p.recorder.Event(p.owner, corev1.EventTypeWarning, ReasonRenderRefused, status.EventMessage(err.Error()))
 		}
 		return nil, err
 	}
 	p.seen.forget(p.owner.GetUID())
-	return in, nil
+	return bytes.NewBufferString(manifest), nil
 }
 
 func asNatsCluster(obj client.Object) (*natsv1alpha2.NatsCluster, error) {

@@ -2,6 +2,7 @@ package confcheck
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -102,5 +103,47 @@ func TestEventMessageIsBounded(t *testing.T) {
 	msg := strings.TrimPrefix(e, "Warning RenderRefused ")
 	if len(msg) > status.MaxEventMessage || !strings.HasPrefix(err.Error(), strings.TrimSuffix(msg, "…")) {
 		t.Errorf("event message (%d bytes) is not the start of the refusal: %q", len(msg), msg)
+	}
+}
+
+// TestPostRendererAppliesTheOverridesBeforeTheGuard: the official chart's
+// object overrides (spec.chartValues.statefulSet.patch, …) reach the
+// objects Helm applies, and the guard holds on what they make of them: an
+// override that breaks its rules, or does not apply, is refused with a
+// Warning Event like any other refusal.
+func TestPostRendererAppliesTheOverridesBeforeTheGuard(t *testing.T) {
+	withValues := func(chartValues string) *unstructured.Unstructured {
+		u := owner(t)
+		var v any
+		if err := json.Unmarshal([]byte(chartValues), &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := unstructured.SetNestedField(u.Object, v, "spec", "chartValues"); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	rec := record.NewFakeRecorder(10)
+	pr := NewProvider(rec, Guard{})(nil, nil, withValues(`{"statefulSet": {"patch": [{"op": "add", "path": "/spec/minReadySeconds", "value": 7}]}}`))
+	out, err := pr.Run(bytes.NewBufferString(manifest(authConf)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "minReadySeconds: 7") {
+		t.Errorf("statefulSet.patch is not in the manifest Helm applies:\n%s", out)
+	}
+	for chartValues, want := range map[string]string{
+		`{"container": {"merge": {"command": ["nats-server", "-c", "/tmp/other.conf"]}}}`: "command is not the chart's",
+		`{"service": {"patch": [{"op": "remove", "path": "/spec/nothing"}]}}`:             "spec.chartValues.service.patch[0]",
+	} {
+		pr := NewProvider(rec, Guard{})(nil, nil, withValues(chartValues))
+		_, err := pr.Run(bytes.NewBufferString(manifest(authConf)))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want a refusal naming %q", chartValues, err, want)
+			continue
+		}
+		if e := <-rec.Events; e != "Warning RenderRefused "+err.Error() {
+			t.Errorf("%s: event %q, want the refusal", chartValues, e)
+		}
 	}
 }

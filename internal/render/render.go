@@ -21,6 +21,7 @@ import (
 	"github.com/nats-operator/nats-operator/internal/confcheck"
 	"github.com/nats-operator/nats-operator/internal/crdschema"
 	"github.com/nats-operator/nats-operator/internal/objcheck"
+	"github.com/nats-operator/nats-operator/internal/overlay"
 	"github.com/nats-operator/nats-operator/internal/values"
 )
 
@@ -125,6 +126,11 @@ func (r *Renderer) Render(ctx context.Context, u *unstructured.Unstructured) (st
 	var nc natsv1alpha2.NatsCluster
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &nc); err != nil {
 		return "", fmt.Errorf("decoding NatsCluster: %w", err)
+	}
+	// The official chart's object overrides, as the post-renderer applies
+	// them before its guard.
+	if manifest, err = overlay.ForNatsCluster(manifest, &nc); err != nil {
+		return "", err
 	}
 	if err := (confcheck.Guard{}).Check(manifest, &nc); err != nil {
 		return "", err

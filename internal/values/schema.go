@@ -97,6 +97,17 @@ func SchemaRules() []SchemaRule {
 		{"pod.volumeMounts", items(MaxPodListItems)},
 		{"podDisruptionBudget.maxUnavailable", between(0, maxPodDisruptionSize)},
 	}
+	rules = append(rules,
+		SchemaRule{"global.labels", entries},
+		SchemaRule{"global.image.pullSecretNames", items(MaxListItems)},
+		SchemaRule{"global.image.registry", map[string]any{"pattern": registryPattern, "maxLength": MaxNameLength}},
+		// The object overrides share one type; podDisruptionBudget and the
+		// PodMonitor have their own.
+		SchemaRule{"statefulSet.patch", items(MaxPatchOperations)},
+		SchemaRule{"statefulSet.patch[].op", map[string]any{"enum": PatchOps}},
+		SchemaRule{"podDisruptionBudget.patch", items(MaxPatchOperations)},
+		SchemaRule{"promExporter.podMonitor.patch", items(MaxPatchOperations)},
+	)
 	// The five TLS blocks share one type, and so one set of rules.
 	rules = append(rules,
 		SchemaRule{"tls.client.dir", map[string]any{"pattern": "^/"}},

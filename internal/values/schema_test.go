@@ -22,7 +22,7 @@ func schemaChart(t testing.TB) *chart.Chart {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &chart.Chart{Metadata: &chart.Metadata{Name: "nats-cluster"}, Schema: raw}
+	return &chart.Chart{Metadata: &chart.Metadata{Name: "nats-cluster"}, Schema: raw, Values: chartDefaults(t)}
 }
 
 // asHelmSees layers chartValues over values.yaml without Go's decoding:
@@ -161,6 +161,9 @@ func TestSchemaTakesWhatTheTranslatorGives(t *testing.T) {
 		`{"pod": {"tolerations": null, "resources": {"limits": {"cpu": "2", "memory": 0.5}}}}`,
 		`{"metrics": {"enabled": true, "serviceMonitor": {"enabled": true, "labels": {"a": "b"}}}}`,
 		`{"pod": {"env": [{"name": "GOMEMLIMIT", "value": "7GiB"}], "securityContext": {"runAsUser": 2000}}}`,
+		`{"global": {"image": {"registry": "registry.example.com:5000/mirror", "pullSecretNames": ["regcred"]}, "labels": {"team": "a"}}}`,
+		`{"statefulSet": {"patch": [{"op": "add", "path": "/spec/minReadySeconds", "value": 10}]}, "service": {"merge": {"spec": {"type": "LoadBalancer"}}}}`,
+		`{"metrics": {"enabled": true}, "promExporter": {"podMonitor": {"enabled": true, "merge": {"spec": {"jobLabel": "nats"}}}}}`,
 	} {
 		nc := cluster(chartValues)
 		nc.Spec.Auth = &natsv1alpha2.AuthConfig{ClientsAuthSecret: "users"}
@@ -168,7 +171,12 @@ func TestSchemaTakesWhatTheTranslatorGives(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", chartValues, err)
 		}
-		if err := chartutil.ValidateAgainstSchema(c, vals); err != nil {
+		// As Helm: values.yaml under the values, then the schema.
+		coalesced, err := chartutil.CoalesceValues(c, vals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chartutil.ValidateAgainstSchema(c, coalesced); err != nil {
 			t.Errorf("%s: the schema refuses the translator's values: %v", chartValues, err)
 		}
 	}

@@ -73,6 +73,7 @@ func (t Translator) Values(nc *natsv1alpha2.NatsCluster) (*ChartValues, error) {
 	if err := v.Validate(); err != nil {
 		return nil, fmt.Errorf("chart values: %w", err)
 	}
+	v.withRegistry()
 	if v.Generated, err = generate(v, release{name: nc.Name, namespace: nc.Namespace}, t.AllowOwnedConfig); err != nil {
 		return nil, err
 	}

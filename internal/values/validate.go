@@ -69,6 +69,7 @@ func (v *ChartValues) Validate() error {
 	check(v.validatePod())
 	check(v.validateNatsContainer())
 	check(atMost("podDisruptionBudget.maxUnavailable", int64(v.PodDisruptionBudget.MaxUnavailable), maxPodDisruptionSize))
+	check(v.validateOverrides())
 	if sm := v.Metrics.ServiceMonitor; sm != nil {
 		check(matches("metrics.serviceMonitor.interval", sm.Interval, prometheusDuration, "a Prometheus duration such as 30s"))
 		check(maxEntries("metrics.serviceMonitor.labels", len(sm.Labels)))

@@ -53,6 +53,31 @@ type ChartValues struct {
 	Pod Pod `json:"pod"`
 	// PodDisruptionBudget is the chart's budget for voluntary evictions.
 	PodDisruptionBudget PodDisruptionBudget `json:"podDisruptionBudget,omitzero"`
+
+	// The official NATS chart's layout (nats-io/k8s, chart 2.x) for what
+	// its users already know; internal/overlay applies it to the rendered
+	// objects before the post-render guard. README, "Values from the
+	// official NATS chart".
+
+	// Global applies to every object and image the chart renders.
+	Global Global `json:"global,omitzero"`
+	// StatefulSet is merged into and patched onto the StatefulSet <name>.
+	StatefulSet Override `json:"statefulSet,omitzero"`
+	// PodTemplate is merged into and patched onto the StatefulSet's pod
+	// template (spec.template).
+	PodTemplate Override `json:"podTemplate,omitzero"`
+	// Container is merged into and patched onto the NATS container.
+	Container Override `json:"container,omitzero"`
+	// Service is merged into and patched onto the client Service <name>,
+	// e.g. merge.spec.type LoadBalancer.
+	Service Override `json:"service,omitzero"`
+	// HeadlessService is merged into and patched onto the headless Service
+	// <name>-mgmt (the official chart's <name>-headless).
+	HeadlessService Override `json:"headlessService,omitzero"`
+	// ConfigMap is merged into and patched onto the ConfigMap <name>-config.
+	ConfigMap Override `json:"configMap,omitzero"`
+	// PromExporter holds the exporter's PodMonitor.
+	PromExporter PromExporter `json:"promExporter,omitzero"`
 	// Generated is what Go derives from everything above (nats.conf, its
 	// hash, what the server version supports) for the chart to place. It is
 	// never taken from a user.
@@ -85,6 +110,66 @@ type PodDisruptionBudget struct {
 	Enabled bool `json:"enabled"`
 	// MaxUnavailable is how many servers an eviction may take down at once.
 	MaxUnavailable int `json:"maxUnavailable"`
+	// Merge is merged into the rendered budget (strategic merge).
+	Merge map[string]any `json:"merge,omitempty"`
+	// Patch is applied to the rendered budget (RFC 6902), after Merge.
+	Patch []PatchOperation `json:"patch,omitempty"`
+}
+
+// Override is the official NATS chart's escape hatch on one rendered
+// object: Merge is merged into it as a Kubernetes strategic merge patch
+// (maps key by key, lists of named items such as containers and ports by
+// their key, other lists replaced), then Patch applies as RFC 6902.
+type Override struct {
+	// Merge is merged into the object (strategic merge).
+	Merge map[string]any `json:"merge,omitempty"`
+	// Patch is applied to the object (RFC 6902 JSON Patch), after Merge.
+	Patch []PatchOperation `json:"patch,omitempty"`
+}
+
+// PatchOperation is one RFC 6902 operation.
+type PatchOperation struct {
+	// Op is add, remove, replace, move, copy or test.
+	Op string `json:"op"`
+	// Path is a JSON Pointer into the object, e.g. /spec/template/spec/priorityClassName.
+	Path string `json:"path"`
+	// From is the source of move and copy.
+	From string `json:"from,omitempty"`
+	// Value is what add, replace and test use.
+	Value any `json:"value,omitempty"`
+}
+
+// Global holds the official chart's global values.
+type Global struct {
+	Image GlobalImage `json:"image,omitzero"`
+	// Labels go on every rendered object and the pods; the operator's own
+	// labels win.
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// GlobalImage applies to every image the chart renders.
+type GlobalImage struct {
+	// Registry prefixes every image (NATS, reloader, exporter, bootconfig)
+	// that does not already name a registry, e.g. registry.example.com.
+	Registry string `json:"registry,omitempty"`
+	// PullSecretNames are the pods' imagePullSecrets.
+	PullSecretNames []string `json:"pullSecretNames,omitempty"`
+}
+
+// PromExporter is the official chart's exporter section; the exporter
+// itself is metrics (spec.pod.enableMetrics).
+type PromExporter struct {
+	PodMonitor PodMonitor `json:"podMonitor,omitzero"`
+}
+
+// PodMonitor is a Prometheus Operator PodMonitor of the exporter sidecars.
+type PodMonitor struct {
+	// Enabled renders a PodMonitor <name>; it needs metrics.enabled.
+	Enabled bool `json:"enabled"`
+	// Merge is merged into the PodMonitor (JSON merge: it has no Go type).
+	Merge map[string]any `json:"merge,omitempty"`
+	// Patch is applied to the PodMonitor (RFC 6902), after Merge.
+	Patch []PatchOperation `json:"patch,omitempty"`
 }
 
 // Generated is derived in Go for the templates, which only place it.
