@@ -6,6 +6,7 @@
 //	nats-operator render  print the objects for a NatsCluster, no cluster needed
 //	nats-operator local   the operator on an embedded control plane
 //	nats-operator bootconfig  init container: advertise the node's address
+//	nats-operator callout     auth callout sidecar: ServiceAccount tokens at connect time
 package main
 
 import (
@@ -48,7 +49,13 @@ func run(args []string) error {
 		return cli.Local(ctx, args, assets, os.Stdout)
 	case "bootconfig":
 		return cli.BootConfig(ctx, args, os.Stdout)
+	case "callout":
+		cfg, err := ctrl.GetConfig()
+		if err != nil {
+			return err
+		}
+		return cli.Callout(ctx, args, cfg)
 	default:
-		return fmt.Errorf("unknown command %q (want run, render, local or bootconfig)", cmd)
+		return fmt.Errorf("unknown command %q (want run, render, local, bootconfig or callout)", cmd)
 	}
 }

@@ -71,7 +71,9 @@ func (s *Service) Serve(ctx context.Context, nc *nats.Conn) error {
 		return fmt.Errorf("subscribing to %s: %w", RequestSubject, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	if err := nc.Flush(); err != nil {
+	// Not connected yet (the server starts after its sidecar): the
+	// subscription is sent when the connection comes up.
+	if err := nc.Flush(); err != nil && nc.IsConnected() {
 		return err
 	}
 	<-ctx.Done()

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/callout"
+	"github.com/nats-operator/nats-operator/internal/cli"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
@@ -370,4 +372,91 @@ func forge(t *testing.T, token string) string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestCalloutSubcommand: `nats-operator callout`, as the sidecar runs it
+// (keys and password from files, the cluster from flags), lets a
+// ServiceAccount's client in; the server starts after the sidecar.
+func TestCalloutSubcommand(t *testing.T) {
+	testutil.Integration(t)
+	ns := cp.Namespace(t, "callout-cmd")
+	kube, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{ns: ns, kube: kube}
+	token := f.serviceAccount(t, ns, "orders", &natsv1alpha2.Permissions{Publish: []string{"orders.>"}}, callout.Audience(cluster, ns))
+
+	dir := t.TempDir()
+	issuer, _ := nkeys.CreateAccount()
+	xkey, _ := nkeys.CreateCurveKeys()
+	issuerSeed, _ := issuer.Seed()
+	xkeySeed, _ := xkey.Seed()
+	issuerPub, _ := issuer.PublicKey()
+	xkeyPub, _ := xkey.PublicKey()
+	for name, content := range map[string][]byte{"issuer.nk": issuerSeed, "xkey.nk": xkeySeed, "password": []byte("sidecar-pw\n")} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	port := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- cli.Callout(ctx, []string{
+			"--server", "nats://127.0.0.1:" + port, "--password-file", filepath.Join(dir, "password"),
+			"--issuer-seed-file", filepath.Join(dir, "issuer.nk"), "--xkey-seed-file", filepath.Join(dir, "xkey.nk"),
+			"--cluster", cluster, "--namespace", ns,
+		}, cp.Config)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("callout: %v", err)
+		}
+	})
+
+	conf := `listen: "127.0.0.1:` + port + `"
+authorization {
+  users: [ {user: nats-callout, password: "sidecar-pw"} ]
+  auth_callout { issuer: "` + issuerPub + `", auth_users: [ nats-callout ], xkey: "` + xkeyPub + `" }
+}
+`
+	path := filepath.Join(dir, "nats.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.NoLog, opts.NoSigs = true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	testutil.Eventually(t, 30*time.Second, func(context.Context) error {
+		nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0))
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		return nc.Publish("orders.new", []byte("1"))
+	})
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = l.Close() }()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
 }

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nats-operator/nats-operator/internal/callout"
+	"github.com/nats-operator/nats-operator/internal/operator"
+)
+
+// calloutFlags are the flags of `nats-operator callout`.
+type calloutFlags struct {
+	server, user, passwordFile, issuerSeedFile, xkeySeedFile string
+	cluster, namespace, verify, account                      string
+}
+
+func parseCalloutFlags(args []string) (*calloutFlags, error) {
+	f := &calloutFlags{}
+	fs := flag.NewFlagSet("callout", flag.ContinueOnError)
+	fs.StringVar(&f.server, "server", "nats://127.0.0.1:4222", "the NATS server beside this process")
+	fs.StringVar(&f.user, "user", "nats-callout", "the auth callout user (auth_callout.auth_users)")
+	fs.StringVar(&f.passwordFile, "password-file", "/etc/nats-callout/password", "file with the callout user's password")
+	fs.StringVar(&f.issuerSeedFile, "issuer-seed-file", "/etc/nats-callout/issuer.nk", "file with the account seed whose public key is auth_callout.issuer")
+	fs.StringVar(&f.xkeySeedFile, "xkey-seed-file", "/etc/nats-callout/xkey.nk", `file with the curve seed whose public key is auth_callout.xkey; "" for unencrypted requests`)
+	fs.StringVar(&f.cluster, "cluster", os.Getenv("NATS_CLUSTER"), "the NatsCluster's name (env NATS_CLUSTER)")
+	fs.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "the NatsCluster's namespace (env POD_NAMESPACE)")
+	fs.StringVar(&f.verify, "verify", "issuer-keys", "how tokens are verified: issuer-keys (offline, the API server's service-account issuer keys) or token-review (the TokenReview API)")
+	fs.StringVar(&f.account, "account", "$G", "the account users are placed in")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if f.cluster == "" || f.namespace == "" {
+		return nil, fmt.Errorf("callout needs --cluster and --namespace (or NATS_CLUSTER and POD_NAMESPACE)")
+	}
+	if f.verify != "issuer-keys" && f.verify != "token-review" {
+		return nil, fmt.Errorf("--verify %q: want issuer-keys or token-review", f.verify)
+	}
+	return f, nil
+}
+
+// Callout runs the auth callout service of one NatsCluster beside its NATS
+// server (docs/auth.md, "Callout mode"), with cfg as the API server's
+// client configuration, until ctx ends.
+func Callout(ctx context.Context, args []string, cfg *rest.Config) error {
+	f, err := parseCalloutFlags(args)
+	if err != nil {
+		return err
+	}
+	svc, err := f.service(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	password, err := readTrimmed(f.passwordFile)
+	if err != nil {
+		return err
+	}
+	// The server may start after this process, and restarts: keep trying.
+	nc, err := nats.Connect(f.server, nats.UserInfo(f.user, password), nats.Name("nats-operator callout"),
+		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	if err != nil {
+		return fmt.Errorf("connecting to %s: %w", f.server, err)
+	}
+	defer nc.Close()
+	return svc.Serve(ctx, nc)
+}
+
+// service builds the callout service from the flags: keys from their
+// files, the chosen verifier and the NatsServiceRoles from the API server.
+func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.Service, error) {
+	issuer, err := seedFile(f.issuerSeedFile)
+	if err != nil {
+		return nil, err
+	}
+	var xkey nkeys.KeyPair
+	if f.xkeySeedFile != "" {
+		if xkey, err = seedFile(f.xkeySeedFile); err != nil {
+			return nil, err
+		}
+	}
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	scheme, err := operator.NewScheme()
+	if err != nil {
+		return nil, err
+	}
+	reader, err := client.New(cfg, client.Options{Scheme: scheme})
+	if err != nil {
+		return nil, err
+	}
+	audience := callout.Audience(f.cluster, f.namespace)
+	var verifier callout.TokenVerifier = &callout.TokenReviews{Client: kube.AuthenticationV1(), Audience: audience}
+	if f.verify == "issuer-keys" {
+		if verifier, err = callout.DiscoverIssuerKeys(ctx, callout.RESTGetter{Client: kube.RESTClient()}, audience); err != nil {
+			return nil, err
+		}
+	}
+	return &callout.Service{
+		Issuer: issuer, XKey: xkey, Account: f.account, Namespace: f.namespace,
+		Verifier: verifier, Roles: callout.Roles{Reader: reader, Cluster: f.cluster},
+	}, nil
+}
+
+func seedFile(path string) (nkeys.KeyPair, error) {
+	seed, err := readTrimmed(path)
+	if err != nil {
+		return nil, err
+	}
+	kp, err := nkeys.FromSeed([]byte(seed))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not an nkey seed", path)
+	}
+	return kp, nil
+}
+
+func readTrimmed(path string) (string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(raw)), nil
+}
