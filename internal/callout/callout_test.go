@@ -128,7 +128,7 @@ authorization {
 
 // serviceAccount creates a ServiceAccount and, if perms is not nil, its
 // NatsServiceRole on the cluster; it returns a token for audience.
-func (f *fixture) serviceAccount(t *testing.T, ns, name string, perms *natsv1alpha2.Permissions, audience string) string {
+func (f *fixture) serviceAccount(t testing.TB, ns, name string, perms *natsv1alpha2.Permissions, audience string) string {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := f.kube.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
