@@ -241,10 +241,15 @@ func TestOverridesAreRefusedByName(t *testing.T) {
 		{`{"statefulSet": {"patch": [{"op": "delete", "path": "/spec"}]}}`, "statefulSet.patch[0].op"},
 		{`{"service": {"patch": [{"op": "add", "path": "spec/type", "value": "NodePort"}]}}`, "service.patch[0].path"},
 		{`{"container": {"merge": {"command": ["nats-server", "-c", "/tmp/other.conf"]}}}`, "command is not the chart's"},
-		{`{"configMap": {"merge": {"data": {"nats.conf": "authorization { token: x }"}}}}`, "spec.chartValues.configMap: changes nats.conf"},
-		{`{"configMap": {"patch": [{"op": "remove", "path": "/data/nats.conf"}]}}`, "spec.chartValues.configMap: changes nats.conf"},
+		{`{"configMap": {"merge": {"data": {"nats.conf": "authorization { token: x }"}}}}`, "spec.chartValues.configMap: changes data.nats.conf"},
+		{`{"configMap": {"patch": [{"op": "remove", "path": "/data/nats.conf"}]}}`, "spec.chartValues.configMap: changes data.nats.conf"},
 		{`{"podTemplate": {"merge": {"metadata": {"namespace": "elsewhere"}}}, "statefulSet": {"merge": {"metadata": {"namespace": "elsewhere"}}}}`, "namespace"},
 		{`{"global": {"labels": {"bad key!": "x"}}}`, "global.labels"},
+		{`{"service": {"merge": {"spec": {"externalIPs": ["10.0.0.1"]}}}}`, "spec.chartValues.service: changes spec.externalIPs"},
+		{`{"service": {"merge": {"spec": {"type": "ExternalName", "externalName": "example.com"}}}}`, "spec.chartValues.service: changes spec.externalName"},
+		{`{"headlessService": {"merge": {"spec": {"selector": {"app": "other"}}}}}`, "spec.chartValues.headlessService: changes spec.selector"},
+		{`{"statefulSet": {"patch": [{"op": "replace", "path": "/spec/selector/matchLabels", "value": {"app": "other"}}]}}`, "spec.chartValues.statefulSet: changes spec.selector"},
+		{`{"metrics": {"enabled": true}, "promExporter": {"podMonitor": {"enabled": true, "merge": {"spec": {"namespaceSelector": {"any": true}}}}}}`, "spec.chartValues.promExporter.podMonitor: changes spec.namespaceSelector"},
 		{`{"statefulSet": {"patch": [` + strings.Repeat(`{"op": "test", "path": "/kind", "value": "StatefulSet"},`, 64) + `{"op": "test", "path": "/kind", "value": "StatefulSet"}]}}`, "statefulSet.patch: 65 operations"},
 	} {
 		var v any

@@ -26,6 +26,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
@@ -72,7 +73,7 @@ func Apply(manifest, name string, v *values.ChartValues) (string, error) {
 	}
 	objs, err := decode(manifest)
 	if err != nil {
-		return manifest, nil //nolint:nilerr // the guard refuses it with the decoder's message
+		return manifest, nil // the guard refuses it, with the decoder's message
 	}
 	byKey := targets(name)
 	for _, u := range objs {
@@ -92,12 +93,12 @@ func Apply(manifest, name string, v *values.ChartValues) (string, error) {
 		if u == nil {
 			return "", fmt.Errorf("spec.chartValues.%s: the release has no %s %q to apply it to", o.Key, t.kind, t.name)
 		}
-		before, _, _ := unstructured.NestedString(u.Object, "data", natsConfKey)
+		before := u.DeepCopy().Object
 		if u.Object, err = override(u.Object, o, t.schema); err != nil {
 			return "", err
 		}
-		if after, _, _ := unstructured.NestedString(u.Object, "data", natsConfKey); o.Key == "configMap" && after != before {
-			return "", fmt.Errorf("spec.chartValues.configMap: changes %s, which the operator generates and encodes; set nats.conf keys with config.merge", natsConfKey)
+		if err := keepsWhatTheOperatorHolds(o.Key, t.kind, before, u.Object); err != nil {
+			return "", err
 		}
 	}
 	return encode(objs)
@@ -105,6 +106,43 @@ func Apply(manifest, name string, v *values.ChartValues) (string, error) {
 
 // natsConfKey is the ConfigMap's nats.conf.
 const natsConfKey = "nats.conf"
+
+// pinned are the fields an override must leave as the chart renders them,
+// by kind, with the reason: what the guard does not look at but the
+// operator relies on, or what would let a NatsCluster reach beyond its
+// own objects.
+var pinned = map[string][]struct {
+	path []string
+	why  string
+}{
+	"ConfigMap":   {{[]string{"data", natsConfKey}, "the operator generates and encodes nats.conf; set its keys with config.merge"}},
+	"StatefulSet": {{[]string{"spec", "selector"}, "the operator, the Services and the PodDisruptionBudget select the pods by it"}},
+	"Service": {
+		{[]string{"spec", "selector"}, "the Service serves the cluster's pods"},
+		{[]string{"spec", "externalIPs"}, "external IPs intercept other traffic (CVE-2020-8554); use type LoadBalancer or NodePort"},
+		{[]string{"spec", "externalName"}, "the Service serves the cluster's pods"},
+	},
+	"PodMonitor": {
+		{[]string{"spec", "selector"}, "the PodMonitor scrapes the cluster's pods"},
+		{[]string{"spec", "namespaceSelector"}, "the PodMonitor scrapes the cluster's own namespace"},
+	},
+}
+
+func keepsWhatTheOperatorHolds(key, kind string, before, after map[string]any) error {
+	for _, p := range pinned[kind] {
+		was, _, _ := unstructured.NestedFieldNoCopy(before, p.path...)
+		is, _, _ := unstructured.NestedFieldNoCopy(after, p.path...)
+		if !equality.Semantic.DeepEqual(was, is) {
+			return fmt.Errorf("spec.chartValues.%s: changes %s, which stays as the chart renders it: %s", key, strings.Join(p.path, "."), p.why)
+		}
+	}
+	if kind == "Service" {
+		if t, _, _ := unstructured.NestedString(after, "spec", "type"); t == "ExternalName" {
+			return fmt.Errorf("spec.chartValues.%s: spec.type ExternalName serves no pods; use ClusterIP, NodePort or LoadBalancer", key)
+		}
+	}
+	return nil
+}
 
 func hasWork(v *values.ChartValues) bool {
 	if len(v.Global.Labels) > 0 || len(v.Global.Image.PullSecretNames) > 0 {
