@@ -18,6 +18,9 @@ type Authorization struct {
 	Users   []User
 	// DefaultPermissions apply to the users without permissions.
 	DefaultPermissions *Permissions
+	// callout delegates the other connections to the callout sidecar
+	// (withCallout).
+	callout *calloutBlock
 }
 
 // User is one entry of users: a user and password, or an nkey.

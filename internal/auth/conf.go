@@ -46,6 +46,9 @@ func (a *Authorization) conf() obj {
 		}
 		o = append(o, kv{"users", users})
 	}
+	if c := a.callout.conf(); c != nil {
+		o = append(o, kv{"auth_callout", c})
+	}
 	return o
 }
 

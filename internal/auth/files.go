@@ -24,8 +24,11 @@ type Sources struct {
 	Clients bool
 	// Static is the parsed clientsAuthSecret, nil without one.
 	Static *Authorization
-	// Roles are the ServiceAccount users.
+	// Roles are the ServiceAccount users (token-Secret mode).
 	Roles []RoleUser
+	// Callout, in ServiceAccount-callout mode, delegates every connection
+	// but the static users' to the callout sidecar; Roles is then empty.
+	Callout *Callout
 	// ClientsTimeout, ClusterTimeout and GatewayTimeout are the spec.auth
 	// overrides in seconds; 0 keeps the Secret's value.
 	ClientsTimeout int
@@ -48,6 +51,11 @@ func (s Sources) Files() (map[string][]byte, error) {
 		a, err := Clients(s.Static, s.Roles, s.ClientsTimeout)
 		if err != nil {
 			return nil, err
+		}
+		if s.Callout != nil {
+			if a, err = withCallout(a, *s.Callout); err != nil {
+				return nil, err
+			}
 		}
 		body := a.Body()
 		if err := Validate(ClientsBlock, body, a.Secrets()...); err != nil {

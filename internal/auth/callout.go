@@ -1,0 +1,80 @@
+package auth
+
+import "slices"
+
+// CalloutUser is the NATS user of the callout sidecar (nats-operator
+// callout) in ServiceAccount-callout mode.
+const CalloutUser = "nats-callout"
+
+// CalloutRequestSubject is where nats-server sends authorization requests;
+// the callout user may subscribe to it and reply, nothing else.
+const CalloutRequestSubject = "$SYS.REQ.USER.AUTH"
+
+// Callout is the auth_callout side of clients.conf in ServiceAccount-callout
+// mode: connections of every user but the static ones go to the sidecar.
+type Callout struct {
+	// Issuer and XKey are the public keys of the sidecar's account and
+	// curve keys (auth_callout.issuer, auth_callout.xkey).
+	Issuer, XKey string
+	// Password is the sidecar's own password (user CalloutUser).
+	Password string
+}
+
+// calloutBlock is auth_callout in an authorization block.
+type calloutBlock struct {
+	issuer, xkey string
+	authUsers    []string
+}
+
+func (c *calloutBlock) conf() obj {
+	if c == nil {
+		return nil
+	}
+	o := obj{kv{"issuer", c.issuer}, kv{"auth_users", c.authUsers}}
+	if c.xkey != "" {
+		o = append(o, kv{"xkey", c.xkey})
+	}
+	return o
+}
+
+// withCallout adds the sidecar's user to a (merged) clients authorization
+// and delegates every other connection to it: the static users of
+// clientsAuthSecret are auth_users, which bypass the callout, as does the
+// sidecar itself.
+func withCallout(a *Authorization, c Callout) (*Authorization, error) {
+	out := *a
+	out.Users = slices.Clone(a.Users)
+	if out.Token != "" {
+		return nil, conflictf("clientsAuthSecret uses token auth, which nats-server cannot combine with the auth callout of " +
+			"serviceAccounts.mode Callout: replace the token by a users entry")
+	}
+	if out.User != "" {
+		perms := (*Permissions)(nil)
+		if out.DefaultPermissions != nil {
+			perms = fullAccess()
+		}
+		out.Users = append([]User{{User: out.User, Password: out.Password, Permissions: perms}}, out.Users...)
+		out.User, out.Password = "", ""
+	}
+	out.Users = slices.DeleteFunc(out.Users, func(u User) bool { return u.User == LockedUser.User })
+	for _, u := range out.Users {
+		if u.User == CalloutUser {
+			return nil, conflictf("clientsAuthSecret defines the user %q, which the auth callout sidecar uses: rename it", CalloutUser)
+		}
+	}
+	out.Users = append(out.Users, User{User: CalloutUser, Password: c.Password, Permissions: &Permissions{
+		Subscribe:      &SubjectPermission{Allow: []string{CalloutRequestSubject}},
+		Publish:        &SubjectPermission{Deny: []string{">"}},
+		AllowResponses: &ResponsePermission{},
+	}})
+	block := &calloutBlock{issuer: c.Issuer, xkey: c.XKey}
+	for _, u := range out.Users {
+		if u.User != "" {
+			block.authUsers = append(block.authUsers, u.User)
+		} else {
+			block.authUsers = append(block.authUsers, u.Nkey)
+		}
+	}
+	out.callout = block
+	return &out, nil
+}
