@@ -69,6 +69,7 @@ type NatsClusterList struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.gatewaySecret) || has(self.gatewayConfig)",message="tls.gatewaySecret requires gatewayConfig: set spec.gatewayConfig or remove tls.gatewaySecret",fieldPath=".tls.gatewaySecret"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.leafnodeSecret) || has(self.leafnodeConfig)",message="tls.leafnodeSecret requires leafnodeConfig: set spec.leafnodeConfig or remove tls.leafnodeSecret",fieldPath=".tls.leafnodeSecret"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.websocketSecret) || has(self.websocketConfig)",message="tls.websocketSecret requires websocketConfig: set spec.websocketConfig or remove tls.websocketSecret",fieldPath=".tls.websocketSecret"
+// +kubebuilder:validation:XValidation:rule="!has(self.auth) || !has(self.auth.serviceAccounts) || !has(self.auth.serviceAccounts.mode) || self.auth.serviceAccounts.mode != 'Callout' || (has(self.auth.enableServiceAccounts) && self.auth.enableServiceAccounts)",message="auth.serviceAccounts.mode Callout requires auth.enableServiceAccounts: true",fieldPath=".auth.serviceAccounts.mode"
 // +kubebuilder:validation:XValidation:rule="!has(self.auth) || !has(self.auth.tlsVerifyAndMap) || !self.auth.tlsVerifyAndMap || (has(self.tls) && has(self.tls.serverSecret))",message="auth.tlsVerifyAndMap requires tls.serverSecret: client certificates can only be mapped when client TLS is on",fieldPath=".auth.tlsVerifyAndMap"
 // +kubebuilder:validation:XValidation:rule="!has(self.tls) || !has(self.tls.enableHttps) || !self.tls.enableHttps || has(self.tls.serverSecret)",message="tls.enableHttps requires tls.serverSecret: the monitoring port serves the client certificate",fieldPath=".tls.enableHttps"
 // +kubebuilder:validation:XValidation:rule="(has(self.jetstream) && (!has(self.jetstream.file) || !has(self.jetstream.file.enabled) || self.jetstream.file.enabled)) == (has(oldSelf.jetstream) && (!has(oldSelf.jetstream.file) || !has(oldSelf.jetstream.file.enabled) || oldSelf.jetstream.file.enabled))",message="the JetStream file store cannot be turned on or off on an existing NatsCluster: its volumes are part of the StatefulSet, which Kubernetes does not let change; create a new NatsCluster and move the streams",fieldPath=".jetstream"
@@ -692,6 +693,42 @@ type AuthConfig struct {
 	// +optional
 	// +kubebuilder:validation:Maximum=4294967296
 	ServiceAccountTokenExpirationSeconds *int64 `json:"serviceAccountTokenExpirationSeconds,omitempty"`
+	// ServiceAccounts chooses how the users of enableServiceAccounts
+	// authenticate.
+	// +optional
+	ServiceAccounts *ServiceAccountsAuth `json:"serviceAccounts,omitempty"`
+}
+
+// ServiceAccountsMode is how the users of enableServiceAccounts
+// authenticate.
+// +kubebuilder:validation:Enum=TokenSecret;Callout
+type ServiceAccountsMode string
+
+const (
+	// ServiceAccountsTokenSecret is nats-operator's behaviour and the
+	// default: the operator issues each role's ServiceAccount a token into
+	// the Secret <role>-<cluster>-bound-token, and the token is the user's
+	// NATS password.
+	ServiceAccountsTokenSecret ServiceAccountsMode = "TokenSecret"
+	// ServiceAccountsCallout: clients connect with their own projected
+	// ServiceAccount token (audience nats://<cluster>.<namespace>.svc),
+	// which the servers verify at connect time through an auth callout;
+	// the operator issues no tokens. In preview: docs/auth.md, "Callout
+	// mode", says what is still missing.
+	ServiceAccountsCallout ServiceAccountsMode = "Callout"
+)
+
+// ServiceAccountsAuth configures the users of enableServiceAccounts.
+type ServiceAccountsAuth struct {
+	// Mode is TokenSecret (the default) or Callout.
+	// +optional
+	Mode ServiceAccountsMode `json:"mode,omitempty"`
+}
+
+// CalloutMode tells whether the ServiceAccount users of a NatsCluster
+// authenticate through the auth callout.
+func (a *AuthConfig) CalloutMode() bool {
+	return a != nil && a.EnableServiceAccounts && a.ServiceAccounts != nil && a.ServiceAccounts.Mode == ServiceAccountsCallout
 }
 
 // ExtraRoute is a route to a server outside this cluster.

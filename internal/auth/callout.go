@@ -78,3 +78,14 @@ func withCallout(a *Authorization, c Callout) (*Authorization, error) {
 	out.callout = block
 	return &out, nil
 }
+
+// The keys of the callout Secret <cluster>-callout, which only the callout
+// sidecar mounts (at CalloutDir): the seeds of its issuer account and xkey
+// and its password. The NATS container sees the public keys only, in
+// clients.conf.
+const (
+	CalloutKeyIssuerSeed = "issuer.nk"
+	CalloutKeyXKeySeed   = "xkey.nk"
+	CalloutKeyPassword   = "password"
+	CalloutDir           = "/etc/nats-callout"
+)

@@ -71,6 +71,11 @@ func (r *AuthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if !wantsAuthSecret(&nc) {
 		return ctrl.Result{}, r.reconcileNoAuth(ctx, &nc)
 	}
+	if !nc.Spec.Auth.CalloutMode() {
+		if err := r.deleteCalloutSecret(ctx, &nc); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	src, plan, err := r.desiredAuth(ctx, &nc)
 	if err != nil {
 		return r.finish(ctx, &nc, err)
@@ -140,6 +145,9 @@ func (r *AuthReconciler) reconcileNoAuth(ctx context.Context, nc *natsv1alpha2.N
 	if err := r.deleteAuthSecret(ctx, nc); err != nil {
 		return err
 	}
+	if err := r.deleteCalloutSecret(ctx, nc); err != nil {
+		return err
+	}
 	if err := r.pruneTokens(ctx, nc, clusterKey(nc), nil); err != nil {
 		return err
 	}
@@ -172,7 +180,10 @@ func readyCondition(files map[string][]byte, users []auth.RoleUser, plan *rolePl
 		}
 	}
 	msg := fmt.Sprintf("Secret %s holds %s", resource.AuthSecretName(nc.Name), strings.Join(parts, ", "))
-	if nc.Spec.Auth.EnableServiceAccounts {
+	switch {
+	case nc.Spec.Auth.CalloutMode():
+		msg += fmt.Sprintf("; ServiceAccount users connect through the auth callout (Secret %s)", resource.CalloutSecretName(nc.Name))
+	case nc.Spec.Auth.EnableServiceAccounts:
 		msg += fmt.Sprintf("; %d ServiceAccount user(s)", len(users))
 	}
 	return authReady(natsv1alpha2.ReasonAuthConfigured, msg)

@@ -73,6 +73,13 @@ func (r *AuthReconciler) loadSources(ctx context.Context, nc *natsv1alpha2.NatsC
 			return src, classify(err, prefix)
 		}
 	}
+	if a.CalloutMode() {
+		callout, err := r.calloutKeys(ctx, nc)
+		if err != nil {
+			return src, err
+		}
+		src.Callout = callout
+	}
 	return src, nil
 }
 

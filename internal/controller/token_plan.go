@@ -50,7 +50,9 @@ type rolePlan struct {
 // watched namespace. Roles being deleted are left out.
 func (r *AuthReconciler) planRoles(ctx context.Context, nc *natsv1alpha2.NatsCluster) (*rolePlan, error) {
 	plan := &rolePlan{}
-	if nc.Spec.Auth == nil || !nc.Spec.Auth.EnableServiceAccounts {
+	// In callout mode clients bring their own tokens: none to issue, and
+	// the token Secrets of an earlier token-Secret mode are pruned.
+	if nc.Spec.Auth == nil || !nc.Spec.Auth.EnableServiceAccounts || nc.Spec.Auth.CalloutMode() {
 		return plan, nil
 	}
 	var roles natsv1alpha2.NatsServiceRoleList

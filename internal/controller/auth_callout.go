@@ -1,0 +1,49 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/resource"
+)
+
+// calloutKeys makes sure <cluster>-callout holds the callout sidecar's keys
+// and password (generated once) and returns their public side for
+// clients.conf.
+func (r *AuthReconciler) calloutKeys(ctx context.Context, nc *natsv1alpha2.NatsCluster) (*auth.Callout, error) {
+	b := &resource.CalloutSecret{Cluster: nc, Scheme: r.Scheme}
+	s := b.Build()
+	_, err := controllerutil.CreateOrUpdate(ctx, r.Client, s, func() error { return b.Update(s) })
+	switch {
+	case apierrors.IsAlreadyExists(err), errors.Is(err, resource.ErrNotOwned):
+		return nil, userErrorf(natsv1alpha2.ReasonAuthConflict,
+			"Secret %s/%s exists and is not managed by nats-operator for this cluster: delete or rename it", s.Namespace, s.Name)
+	case err != nil:
+		return nil, fmt.Errorf("writing Secret %s/%s: %w", s.Namespace, s.Name, err)
+	}
+	return resource.CalloutKeys(s)
+}
+
+// deleteCalloutSecret removes <cluster>-callout once the cluster no longer
+// uses the callout; turning it on again makes new keys.
+func (r *AuthReconciler) deleteCalloutSecret(ctx context.Context, nc *natsv1alpha2.NatsCluster) error {
+	s := (&resource.CalloutSecret{Cluster: nc}).Build()
+	if err := r.Get(ctx, client.ObjectKeyFromObject(s), s); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	if !metav1.IsControlledBy(s, nc) {
+		return nil
+	}
+	if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting Secret %s/%s: %w", s.Namespace, s.Name, err)
+	}
+	return nil
+}

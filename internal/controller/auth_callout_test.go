@@ -1,0 +1,175 @@
+package controller_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nats-io/nats.go"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/callout"
+	"github.com/nats-operator/nats-operator/internal/cli"
+	"github.com/nats-operator/nats-operator/internal/resource"
+	"github.com/nats-operator/nats-operator/internal/testutil"
+)
+
+// TestCalloutModeAndBack: switching a cluster with static users and a
+// NatsServiceRole from token Secrets to the callout writes the sidecar's
+// keys Secret and a clients.conf that delegates to it, and deletes the
+// token Secrets; a real nats-server with that clients.conf and the sidecar
+// run from that Secret lets the role's ServiceAccount in with its own
+// token, and the static user as before. Switching back issues tokens
+// again and removes the callout.
+func TestCalloutModeAndBack(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ctx := context.Background()
+	ns := cp.Namespace(t, "callout")
+	create(t, secret(ns, "clients", map[string]string{"auth.json": `{"users": [{"user": "app", "password": "app-pw"}]}`}))
+	create(t, serviceAccount(ns, "orders"))
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{ClientsAuthSecret: "clients", EnableServiceAccounts: true})
+	create(t, nc)
+	orders := role(ns, "orders", natsv1alpha2.Permissions{Publish: []string{"orders.>"}})
+	create(t, orders)
+	deleteAtEnd(t, orders, nc)
+	tokenKey := types.NamespacedName{Namespace: ns, Name: resource.TokenSecretName("orders", clusterName)}
+	tokenOf(t, ns, "orders")
+
+	setMode(t, nc, natsv1alpha2.ServiceAccountsCallout)
+	calloutKey := types.NamespacedName{Namespace: ns, Name: resource.CalloutSecretName(clusterName)}
+	keys := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
+		_, err := resource.CalloutKeys(s)
+		return err
+	})
+	pub, err := resource.CalloutKeys(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), pub.Issuer) {
+			return errors.New("clients.conf does not delegate to the callout yet")
+		}
+		return nil
+	})
+	if strings.Contains(string(authSecret.Data[auth.KeyClients]), string(keys.Data[auth.CalloutKeyIssuerSeed])) {
+		t.Fatal("clients.conf holds the issuer's seed")
+	}
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, tokenKey, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("the token Secret of the token-Secret mode is still there (%v)", err)
+		}
+		return nil
+	})
+	waitAuthReady(t, nc, natsv1alpha2.ReasonAuthConfigured)
+
+	// The pod, as the chart will run it: nats-server with clients.conf, the
+	// sidecar with <cluster>-callout mounted.
+	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
+	runSidecar(t, srv.ClientURL(), keys, ns)
+	kube, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "orders", &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{Audiences: []string{callout.Audience(clusterName, ns)}, ExpirationSeconds: ptr.To[int64](600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, timeout, func(context.Context) error {
+		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", tr.Status.Token), nats.MaxReconnects(0))
+		if err != nil {
+			return err
+		}
+		c.Close()
+		return nil
+	})
+	static, err := nats.Connect(srv.ClientURL(), nats.UserInfo("app", "app-pw"))
+	if err != nil {
+		t.Fatalf("the static user no longer connects: %v", err)
+	}
+	static.Close()
+
+	setMode(t, nc, natsv1alpha2.ServiceAccountsTokenSecret)
+	tokenOf(t, ns, "orders")
+	waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if strings.Contains(string(s.Data[auth.KeyClients]), "auth_callout") {
+			return errors.New("clients.conf still delegates to the callout")
+		}
+		return hasUsers("app", "orders")(s)
+	})
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		if err := cp.Client.Get(ctx, calloutKey, &corev1.Secret{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("the callout Secret is still there (%v)", err)
+		}
+		return nil
+	})
+}
+
+func setMode(t *testing.T, nc *natsv1alpha2.NatsCluster, mode natsv1alpha2.ServiceAccountsMode) {
+	t.Helper()
+	var cur natsv1alpha2.NatsCluster
+	if err := cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &cur); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(cur.DeepCopy())
+	cur.Spec.Auth.ServiceAccounts = &natsv1alpha2.ServiceAccountsAuth{Mode: mode}
+	if err := cp.Client.Patch(context.Background(), &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// runSidecar runs `nats-operator callout` with the callout Secret's keys
+// as files, as the sidecar mounts them, connected as the sidecar's user
+// (whose permissions clients.conf restricts to requests and replies).
+func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range keys.Data {
+		if err := os.WriteFile(filepath.Join(dir, k), v, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- cli.Callout(ctx, []string{"--server", url, "--user", auth.CalloutUser,
+			"--password-file", filepath.Join(dir, auth.CalloutKeyPassword),
+			"--issuer-seed-file", filepath.Join(dir, auth.CalloutKeyIssuerSeed),
+			"--xkey-seed-file", filepath.Join(dir, auth.CalloutKeyXKeySeed),
+			"--cluster", clusterName, "--namespace", ns}, cp.Config)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("callout sidecar: %v", err)
+		}
+	})
+}
+
+// TestCalloutModeNeedsServiceAccounts: the API server refuses the callout
+// mode without enableServiceAccounts, saying what to set.
+func TestCalloutModeNeedsServiceAccounts(t *testing.T) {
+	testutil.Integration(t)
+	nc := cluster(cp.Namespace(t, "callout-refused"), &natsv1alpha2.AuthConfig{
+		ServiceAccounts: &natsv1alpha2.ServiceAccountsAuth{Mode: natsv1alpha2.ServiceAccountsCallout},
+	})
+	err := cp.Client.Create(context.Background(), nc)
+	if err == nil || !strings.Contains(err.Error(), "auth.serviceAccounts.mode Callout requires auth.enableServiceAccounts: true") {
+		t.Errorf("err = %v, want the API server to refuse it", err)
+	}
+}
