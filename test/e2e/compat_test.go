@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,13 +15,21 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 )
 
-// TestNATS1x: the seed examples' 1.x servers (gnatsd, no /healthz, no
-// cluster name) form a mesh and carry messages.
+// TestNATS1x: the seed example of a 1.x server (gnatsd, no /healthz, no
+// cluster name), applied as it is in config/samples, forms a mesh and
+// carries messages.
 func TestNATS1x(t *testing.T) {
 	t.Parallel()
-	c := createCluster(t, "e2e-v1", obj{"size": 3, "version": env.natsV1})
+	sample := readSample(t, "nats_v1alpha2_natscluster_v1_4_1.yaml")
+	spec, _ := sample.Object["spec"].(obj)
+	if v := spec["version"]; v != env.natsV1 {
+		t.Fatalf("the sample runs %v but hack/e2e built nats:%s (gnatsd in hack/e2e/go.mod)", v, env.natsV1)
+	}
+	c := createCluster(t, sample.GetName(), spec)
 	pods := c.waitReady(3, env.natsV1)
 	waitMesh(t, pods)
 	for _, p := range pods {
@@ -28,6 +38,20 @@ func TestNATS1x(t *testing.T) {
 		}
 	}
 	requireDelivery(t, mustConnectPod(t, pods[2]), mustConnectPod(t, pods[0]), "e2e.v1")
+}
+
+// readSample reads a NatsCluster of config/samples.
+func readSample(t *testing.T, file string) *unstructured.Unstructured {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "config", "samples", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(data, &u.Object); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return u
 }
 
 // TestAdvertiseExternalIP: the operator's bootconfig init container asks the
