@@ -21,7 +21,7 @@ import (
 
 // natsCluster is a NatsCluster with metrics and the reloader on (so every
 // image the chart has is rendered) and chartValues.
-func natsCluster(t *testing.T, chartValues any) *unstructured.Unstructured {
+func natsCluster(t testing.TB, chartValues any) *unstructured.Unstructured {
 	t.Helper()
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "nats.io/v1alpha2",
@@ -35,7 +35,7 @@ func natsCluster(t *testing.T, chartValues any) *unstructured.Unstructured {
 	}}
 }
 
-func renderCluster(t *testing.T, u *unstructured.Unstructured) (string, error) {
+func renderCluster(t testing.TB, u *unstructured.Unstructured) (string, error) {
 	t.Helper()
 	r, err := render.New(repofs.FS())
 	if err != nil {
@@ -45,7 +45,7 @@ func renderCluster(t *testing.T, u *unstructured.Unstructured) (string, error) {
 }
 
 // objects are a render's objects by "Kind/name".
-func objects(t *testing.T, manifest string) map[string]map[string]any {
+func objects(t testing.TB, manifest string) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, doc := range releaseutil.SplitManifests(manifest) {

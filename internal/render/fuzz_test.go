@@ -28,6 +28,8 @@ func FuzzRender(f *testing.F) {
 	}
 	f.Add("apiVersion: nats.io/v1alpha2\nkind: NatsCluster\nmetadata: {name: a, namespace: b}\nspec: {gatewayConfig: {name: \"x } authorization { token: t } y {\", hostPort: 7222}}")
 	f.Add("apiVersion: nats.io/v1alpha2\nkind: NatsCluster\nmetadata: {name: a, namespace: b}\nspec: {chartValues: {config: {merge: {max_payload: \"<< 8MB >>\"}}}}")
+	// The official chart's object overrides (internal/overlay).
+	f.Add("apiVersion: nats.io/v1alpha2\nkind: NatsCluster\nmetadata: {name: a, namespace: b}\nspec: {pod: {enableMetrics: true}, chartValues: {promExporter: {podMonitor: {enabled: true}}, global: {labels: {t: x}}, service: {merge: {spec: {type: LoadBalancer}}}, statefulSet: {patch: [{op: add, path: /metadata/namespace, value: evil}]}}}")
 	r, err := render.New(repofs.FS())
 	if err != nil {
 		f.Fatal(err)
@@ -50,6 +52,7 @@ func FuzzRender(f *testing.F) {
 		allowed := map[string]bool{
 			"StatefulSet/" + name: true, "Service/" + name: true, "Service/" + name + "-mgmt": true,
 			"ConfigMap/" + name + "-config": true, "PodDisruptionBudget/" + name: true, "ServiceMonitor/" + name: true,
+			"PodMonitor/" + name: true,
 		}
 		for _, doc := range releaseutil.SplitManifests(out) {
 			var obj struct {
