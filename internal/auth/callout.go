@@ -89,3 +89,8 @@ const (
 	CalloutKeyPassword   = "password"
 	CalloutDir           = "/etc/nats-callout"
 )
+
+// CalloutKeyRoles is the key of <cluster>-callout with the permissions of
+// the cluster's NatsServiceRoles (JSON, role name to permissions), which
+// the sidecar reads instead of the API server.
+const CalloutKeyRoles = "roles.json"

@@ -375,8 +375,9 @@ func forge(t *testing.T, token string) string {
 }
 
 // TestCalloutSubcommand: `nats-operator callout`, as the sidecar runs it
-// (keys and password from files, the cluster from flags), lets a
-// ServiceAccount's client in; the server starts after the sidecar.
+// (keys, password and the roles' permissions from files, the cluster from
+// flags), lets a ServiceAccount's client in; the server starts after the
+// sidecar.
 func TestCalloutSubcommand(t *testing.T) {
 	testutil.Integration(t)
 	ns := cp.Namespace(t, "callout-cmd")
@@ -385,7 +386,7 @@ func TestCalloutSubcommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := &fixture{ns: ns, kube: kube}
-	token := f.serviceAccount(t, ns, "orders", &natsv1alpha2.Permissions{Publish: []string{"orders.>"}}, callout.Audience(cluster, ns))
+	token := f.serviceAccount(t, ns, "orders", nil, callout.Audience(cluster, ns)) // its role is in roles.json
 
 	dir := t.TempDir()
 	issuer, _ := nkeys.CreateAccount()
@@ -394,7 +395,8 @@ func TestCalloutSubcommand(t *testing.T) {
 	xkeySeed, _ := xkey.Seed()
 	issuerPub, _ := issuer.PublicKey()
 	xkeyPub, _ := xkey.PublicKey()
-	for name, content := range map[string][]byte{"issuer.nk": issuerSeed, "xkey.nk": xkeySeed, "password": []byte("sidecar-pw\n")} {
+	roles := []byte(`{"orders": {"publish": ["orders.>"]}}`)
+	for name, content := range map[string][]byte{"issuer.nk": issuerSeed, "xkey.nk": xkeySeed, "password": []byte("sidecar-pw\n"), "roles.json": roles} {
 		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -406,7 +408,7 @@ func TestCalloutSubcommand(t *testing.T) {
 		done <- cli.Callout(ctx, []string{
 			"--server", "nats://127.0.0.1:" + port, "--password-file", filepath.Join(dir, "password"),
 			"--issuer-seed-file", filepath.Join(dir, "issuer.nk"), "--xkey-seed-file", filepath.Join(dir, "xkey.nk"),
-			"--cluster", cluster, "--namespace", ns,
+			"--roles-file", filepath.Join(dir, "roles.json"), "--cluster", cluster, "--namespace", ns,
 		}, cp.Config)
 	}()
 	t.Cleanup(func() {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -164,4 +165,51 @@ type RESTGetter struct{ Client rest.Interface }
 // GetRaw implements RawGetter.
 func (g RESTGetter) GetRaw(ctx context.Context, path string) ([]byte, error) {
 	return g.Client.Get().AbsPath(path).DoRaw(ctx)
+}
+
+// FileRoles reads the permissions of the cluster's NatsServiceRoles from
+// the file the operator keeps in the callout Secret (roles.json: role name
+// to permissions), so the sidecar needs no RBAC. The file is read again
+// when it changes (the kubelet updates a mounted Secret within a minute).
+type FileRoles struct {
+	Path string
+
+	mu      sync.Mutex
+	modTime time.Time
+	size    int64
+	roles   map[string]natsv1alpha2.Permissions
+}
+
+// Permissions implements RoleSource.
+func (r *FileRoles) Permissions(_ context.Context, _, serviceAccount string) (*auth.Permissions, bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.load(); err != nil {
+		return nil, false, err
+	}
+	p, ok := r.roles[serviceAccount]
+	if !ok {
+		return nil, false, nil
+	}
+	return auth.RolePermissions(p), true, nil
+}
+
+func (r *FileRoles) load() error {
+	fi, err := os.Stat(r.Path)
+	if err != nil {
+		return fmt.Errorf("the roles file: %w", err)
+	}
+	if r.roles != nil && fi.ModTime().Equal(r.modTime) && fi.Size() == r.size {
+		return nil
+	}
+	raw, err := os.ReadFile(r.Path)
+	if err != nil {
+		return fmt.Errorf("the roles file: %w", err)
+	}
+	var roles map[string]natsv1alpha2.Permissions
+	if err := json.Unmarshal(raw, &roles); err != nil {
+		return fmt.Errorf("the roles file %s: %w", r.Path, err)
+	}
+	r.roles, r.modTime, r.size = roles, fi.ModTime(), fi.Size()
+	return nil
 }

@@ -22,6 +22,7 @@ import (
 type calloutFlags struct {
 	server, user, passwordFile, issuerSeedFile, xkeySeedFile string
 	cluster, namespace, verify, account                      string
+	rolesFile                                                string
 }
 
 func parseCalloutFlags(args []string) (*calloutFlags, error) {
@@ -36,6 +37,7 @@ func parseCalloutFlags(args []string) (*calloutFlags, error) {
 	fs.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "the NatsCluster's namespace (env POD_NAMESPACE)")
 	fs.StringVar(&f.verify, "verify", "issuer-keys", "how tokens are verified: issuer-keys (offline, the API server's service-account issuer keys) or token-review (the TokenReview API)")
 	fs.StringVar(&f.account, "account", "$G", "the account users are placed in")
+	fs.StringVar(&f.rolesFile, "roles-file", "/etc/nats-callout/roles.json", `the NatsServiceRoles' permissions as the operator writes them into the callout Secret; "" reads the NatsServiceRoles from the API server (needs get on natsserviceroles)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -95,9 +97,13 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 	if err != nil {
 		return nil, err
 	}
-	reader, err := client.New(cfg, client.Options{Scheme: scheme})
-	if err != nil {
-		return nil, err
+	var roles callout.RoleSource = &callout.FileRoles{Path: f.rolesFile}
+	if f.rolesFile == "" {
+		reader, err := client.New(cfg, client.Options{Scheme: scheme})
+		if err != nil {
+			return nil, err
+		}
+		roles = callout.Roles{Reader: reader, Cluster: f.cluster}
 	}
 	audience := callout.Audience(f.cluster, f.namespace)
 	var verifier callout.TokenVerifier = &callout.TokenReviews{Client: kube.AuthenticationV1(), Audience: audience}
@@ -108,7 +114,7 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 	}
 	return &callout.Service{
 		Issuer: issuer, XKey: xkey, Account: f.account, Namespace: f.namespace,
-		Verifier: verifier, Roles: callout.Roles{Reader: reader, Cluster: f.cluster},
+		Verifier: verifier, Roles: roles,
 	}, nil
 }
 

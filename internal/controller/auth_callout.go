@@ -19,9 +19,13 @@ import (
 // and password (generated once) and returns their public side for
 // clients.conf.
 func (r *AuthReconciler) calloutKeys(ctx context.Context, nc *natsv1alpha2.NatsCluster) (*auth.Callout, error) {
-	b := &resource.CalloutSecret{Cluster: nc, Scheme: r.Scheme}
+	roles, err := r.rolePermissions(ctx, nc)
+	if err != nil {
+		return nil, err
+	}
+	b := &resource.CalloutSecret{Cluster: nc, Roles: roles, Scheme: r.Scheme}
 	s := b.Build()
-	_, err := controllerutil.CreateOrUpdate(ctx, r.Client, s, func() error { return b.Update(s) })
+	_, err = controllerutil.CreateOrUpdate(ctx, r.Client, s, func() error { return b.Update(s) })
 	switch {
 	case apierrors.IsAlreadyExists(err), errors.Is(err, resource.ErrNotOwned):
 		return nil, userErrorf(natsv1alpha2.ReasonAuthConflict,
@@ -30,6 +34,22 @@ func (r *AuthReconciler) calloutKeys(ctx context.Context, nc *natsv1alpha2.NatsC
 		return nil, fmt.Errorf("writing Secret %s/%s: %w", s.Namespace, s.Name, err)
 	}
 	return resource.CalloutKeys(s)
+}
+
+// rolePermissions are the permissions of the cluster's NatsServiceRoles by
+// name: the sidecar's roles.json.
+func (r *AuthReconciler) rolePermissions(ctx context.Context, nc *natsv1alpha2.NatsCluster) (map[string]natsv1alpha2.Permissions, error) {
+	var roles natsv1alpha2.NatsServiceRoleList
+	if err := r.List(ctx, &roles, client.InNamespace(nc.Namespace), client.MatchingLabels{natsv1alpha2.ClusterLabel: nc.Name}); err != nil {
+		return nil, fmt.Errorf("listing NatsServiceRoles: %w", err)
+	}
+	out := make(map[string]natsv1alpha2.Permissions, len(roles.Items))
+	for _, role := range roles.Items {
+		if role.DeletionTimestamp.IsZero() {
+			out[role.Name] = role.Spec.Permissions
+		}
+	}
+	return out, nil
 }
 
 // deleteCalloutSecret removes <cluster>-callout once the cluster no longer

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -79,7 +80,7 @@ func TestCalloutModeAndBack(t *testing.T) {
 	// The pod, as the chart will run it: nats-server with clients.conf, the
 	// sidecar with <cluster>-callout mounted.
 	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
-	runSidecar(t, srv.ClientURL(), keys, ns)
+	mounted := runSidecar(t, srv.ClientURL(), keys, ns)
 	kube, err := kubernetes.NewForConfig(cp.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -90,14 +91,51 @@ func TestCalloutModeAndBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, timeout, func(context.Context) error {
-		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", tr.Status.Token), nats.MaxReconnects(0))
+	canPublish := func(subject string) error {
+		denied := make(chan error, 1)
+		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", tr.Status.Token), nats.MaxReconnects(0),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))
 		if err != nil {
 			return err
 		}
-		c.Close()
+		defer c.Close()
+		if err := c.Publish(subject, nil); err != nil {
+			return err
+		}
+		if err := c.FlushTimeout(timeout); err != nil {
+			return err
+		}
+		select {
+		case err := <-denied:
+			return err
+		case <-time.After(time.Second):
+			return nil
+		}
+	}
+	testutil.Eventually(t, timeout, func(context.Context) error { return canPublish("orders.new") })
+	if err := canPublish("billing.new"); err == nil {
+		t.Error("the role's ServiceAccount published outside orders.>")
+	}
+	// A role edit reaches roles.json, which the sidecar reads again once
+	// the kubelet has updated the mounted Secret (here: the test).
+	var cur natsv1alpha2.NatsServiceRole
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(orders), &cur); err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Permissions.Publish = append(cur.Spec.Permissions.Publish, "billing.>")
+	if err := cp.Client.Update(ctx, &cur); err != nil {
+		t.Fatal(err)
+	}
+	keys = waitSecret(t, calloutKey, func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.CalloutKeyRoles]), `"billing.`) {
+			return errors.New("roles.json does not have the role's new permission yet")
+		}
 		return nil
 	})
+	if err := os.WriteFile(filepath.Join(mounted, auth.CalloutKeyRoles), keys.Data[auth.CalloutKeyRoles], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, timeout, func(context.Context) error { return canPublish("billing.new") })
 	static, err := nats.Connect(srv.ClientURL(), nats.UserInfo("app", "app-pw"))
 	if err != nil {
 		t.Fatalf("the static user no longer connects: %v", err)
@@ -136,9 +174,9 @@ func setMode(t *testing.T, nc *natsv1alpha2.NatsCluster, mode natsv1alpha2.Servi
 // runSidecar runs `nats-operator callout` with the callout Secret's keys
 // as files, as the sidecar mounts them, connected as the sidecar's user
 // (whose permissions clients.conf restricts to requests and replies).
-func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) {
+func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) (dir string) {
 	t.Helper()
-	dir := t.TempDir()
+	dir = t.TempDir()
 	for k, v := range keys.Data {
 		if err := os.WriteFile(filepath.Join(dir, k), v, 0o600); err != nil {
 			t.Fatal(err)
@@ -151,6 +189,7 @@ func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) {
 			"--password-file", filepath.Join(dir, auth.CalloutKeyPassword),
 			"--issuer-seed-file", filepath.Join(dir, auth.CalloutKeyIssuerSeed),
 			"--xkey-seed-file", filepath.Join(dir, auth.CalloutKeyXKeySeed),
+			"--roles-file", filepath.Join(dir, auth.CalloutKeyRoles),
 			"--cluster", clusterName, "--namespace", ns}, cp.Config)
 	}()
 	t.Cleanup(func() {
@@ -159,6 +198,7 @@ func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) {
 			t.Errorf("callout sidecar: %v", err)
 		}
 	})
+	return dir
 }
 
 // TestCalloutModeNeedsServiceAccounts: the API server refuses the callout

@@ -3,6 +3,7 @@ package resource
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 
@@ -28,7 +29,10 @@ const ComponentCallout = "callout"
 // config reload and a sidecar restart at once.
 type CalloutSecret struct {
 	Cluster *natsv1alpha2.NatsCluster
-	Scheme  *runtime.Scheme
+	// Roles are the permissions of the cluster's NatsServiceRoles by name,
+	// written as roles.json for the sidecar.
+	Roles  map[string]natsv1alpha2.Permissions
+	Scheme *runtime.Scheme
 }
 
 // Build returns the Secret's identity.
@@ -69,6 +73,15 @@ func (b *CalloutSecret) Update(s *corev1.Secret) error {
 		}
 		s.Data[k.name] = v
 	}
+	roles := b.Roles
+	if roles == nil {
+		roles = map[string]natsv1alpha2.Permissions{}
+	}
+	raw, err := json.Marshal(roles) // map keys sorted: the same roles, the same bytes
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", auth.CalloutKeyRoles, err)
+	}
+	s.Data[auth.CalloutKeyRoles] = raw
 	if err := controllerutil.SetControllerReference(b.Cluster, s, b.Scheme); err != nil {
 		return fmt.Errorf("failed setting controller reference: %w", err)
 	}
