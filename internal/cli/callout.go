@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/nats-operator/nats-operator/internal/auth"
 	"github.com/nats-operator/nats-operator/internal/callout"
 	"github.com/nats-operator/nats-operator/internal/operator"
 )
@@ -29,15 +31,15 @@ func parseCalloutFlags(args []string) (*calloutFlags, error) {
 	f := &calloutFlags{}
 	fs := flag.NewFlagSet("callout", flag.ContinueOnError)
 	fs.StringVar(&f.server, "server", "nats://127.0.0.1:4222", "the NATS server beside this process")
-	fs.StringVar(&f.user, "user", "nats-callout", "the auth callout user (auth_callout.auth_users)")
-	fs.StringVar(&f.passwordFile, "password-file", "/etc/nats-callout/password", "file with the callout user's password")
-	fs.StringVar(&f.issuerSeedFile, "issuer-seed-file", "/etc/nats-callout/issuer.nk", "file with the account seed whose public key is auth_callout.issuer")
-	fs.StringVar(&f.xkeySeedFile, "xkey-seed-file", "/etc/nats-callout/xkey.nk", `file with the curve seed whose public key is auth_callout.xkey; "" for unencrypted requests`)
+	fs.StringVar(&f.user, "user", auth.CalloutUser, "the auth callout user (auth_callout.auth_users)")
+	fs.StringVar(&f.passwordFile, "password-file", path.Join(auth.CalloutDir, auth.CalloutKeyPassword), "file with the callout user's password")
+	fs.StringVar(&f.issuerSeedFile, "issuer-seed-file", path.Join(auth.CalloutDir, auth.CalloutKeyIssuerSeed), "file with the account seed whose public key is auth_callout.issuer")
+	fs.StringVar(&f.xkeySeedFile, "xkey-seed-file", path.Join(auth.CalloutDir, auth.CalloutKeyXKeySeed), `file with the curve seed whose public key is auth_callout.xkey; "" for unencrypted requests`)
 	fs.StringVar(&f.cluster, "cluster", os.Getenv("NATS_CLUSTER"), "the NatsCluster's name (env NATS_CLUSTER)")
 	fs.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "the NatsCluster's namespace (env POD_NAMESPACE)")
 	fs.StringVar(&f.verify, "verify", "issuer-keys", "how tokens are verified: issuer-keys (offline, the API server's service-account issuer keys) or token-review (the TokenReview API)")
 	fs.StringVar(&f.account, "account", "$G", "the account users are placed in")
-	fs.StringVar(&f.rolesFile, "roles-file", "/etc/nats-callout/roles.json", `the NatsServiceRoles' permissions as the operator writes them into the callout Secret; "" reads the NatsServiceRoles from the API server (needs get on natsserviceroles)`)
+	fs.StringVar(&f.rolesFile, "roles-file", path.Join(auth.CalloutDir, auth.CalloutKeyRoles), `the NatsServiceRoles' permissions as the operator writes them into the callout Secret; "" reads the NatsServiceRoles from the API server (needs get on natsserviceroles)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ func generate(v *ChartValues, r release, allowOwned bool) (Generated, error) {
 			ConfigDir: ConfigDir, ConfigFile: path.Join(ConfigDir, "nats.conf"), AuthDir: path.Join(ConfigDir, AuthDir),
 			AdvertiseDir: path.Join(ConfigDir, AdvertiseDir), OperatorJWTDir: OperatorJWTDir, PidFile: PidFile, DataDir: DataDir,
 			ClientAdvertiseFile: path.Join(ConfigDir, ClientAdvertiseFile), GatewayAdvertiseFile: path.Join(ConfigDir, GatewayAdvertiseFile),
+			CalloutDir: auth.CalloutDir,
 		},
 	}
 	return g, nil

@@ -121,6 +121,9 @@ func authValues(nc *natsv1alpha2.NatsCluster) Auth {
 	if out.Clients || out.Cluster || out.Gateway {
 		out.SecretName = builders.AuthSecretName(nc.Name)
 	}
+	if a.CalloutMode() {
+		out.Callout = Callout{Enabled: true, SecretName: builders.CalloutSecretName(nc.Name), Image: images.Operator.Ref()}
+	}
 	return out
 }
 

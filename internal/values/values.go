@@ -200,6 +200,8 @@ type Paths struct {
 	// init container writes.
 	ClientAdvertiseFile  string `json:"clientAdvertiseFile"`
 	GatewayAdvertiseFile string `json:"gatewayAdvertiseFile"`
+	// CalloutDir is where the callout sidecar mounts its Secret.
+	CalloutDir string `json:"calloutDir"`
 }
 
 // Image is the NATS server image.
@@ -337,6 +339,19 @@ type Auth struct {
 	ClientsFile string `json:"clientsFile"`
 	Cluster     bool   `json:"cluster"`
 	Gateway     bool   `json:"gateway"`
+	// Callout runs the auth callout sidecar (ServiceAccount-callout mode).
+	Callout Callout `json:"callout"`
+}
+
+// Callout is the auth callout sidecar beside each NATS server: the
+// operator's image running "callout", with the Secret of its keys mounted.
+type Callout struct {
+	Enabled bool `json:"enabled"`
+	// SecretName is <cluster>-callout, mounted at generated.paths.calloutDir
+	// in the sidecar only.
+	SecretName string `json:"secretName"`
+	// Image is the operator's image.
+	Image string `json:"image"`
 }
 
 // Advertise is external-IP advertisement through the boot-config init container.

@@ -184,6 +184,7 @@ nats-operator, template.metadata is honored.
 {{- $sidecars := list -}}
 {{- if .Values.reloader.enabled }}{{ $sidecars = append $sidecars (include "nats-cluster.reloaderContainer" (dict "ctx" . "mounts" $mounts) | fromYaml) }}{{ end -}}
 {{- if .Values.metrics.enabled }}{{ $sidecars = append $sidecars (include "nats-cluster.metricsContainer" . | fromYaml) }}{{ end -}}
+{{- if .Values.auth.callout.enabled }}{{ $sidecars = append $sidecars (include "nats-cluster.calloutContainer" . | fromYaml) }}{{ end -}}
 {{- $_ := set $spec "containers" (concat (list $nats) $sidecars $others) -}}
 {{- if .Values.reloader.enabled }}{{ $_ := set $spec "shareProcessNamespace" true }}{{ end -}}
 {{- if .Values.advertise.externalIP -}}
@@ -194,6 +195,7 @@ nats-operator, template.metadata is honored.
 {{- $volumes = append $volumes (dict "name" .name "secret" (dict "secretName" .secret)) -}}
 {{- end -}}
 {{- if .Values.advertise.externalIP }}{{ $volumes = append $volumes (dict "name" "advertiseconfig" "emptyDir" dict) }}{{ end -}}
+{{- if .Values.auth.callout.enabled }}{{ $volumes = append $volumes (dict "name" "callout" "secret" (dict "secretName" .Values.auth.callout.secretName)) }}{{ end -}}
 {{- $_ := set $spec "volumes" (include "nats-cluster.mergeByName" (dict "base" $volumes "extra" (get $spec "volumes" | default list)) | fromYamlArray) -}}
 {{- $_ := set $spec "restartPolicy" "Always" -}}
 {{- if not (hasKey $spec "enableServiceLinks") }}{{ $_ := set $spec "enableServiceLinks" false }}{{ end -}}
@@ -290,6 +292,35 @@ ports:
 resources:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+securityContext:
+  {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
+{{- end }}
+
+{{- /*
+nats-cluster.calloutContainer: the auth callout sidecar (nats-operator
+callout) of ServiceAccount-callout mode. It talks to its own server on the
+loopback and alone mounts the Secret of its keys; the NATS container sees
+only their public halves, in auth/clients.conf.
+*/}}
+{{- define "nats-cluster.calloutContainer" -}}
+{{- $v := .Values -}}
+name: callout
+image: {{ $v.auth.callout.image | quote }}
+args:
+  - callout
+  - --server
+  - {{ printf "nats://127.0.0.1:%d" (int $v.ports.client) | quote }}
+  - --cluster
+  - {{ .Release.Name | quote }}
+env:
+  - name: POD_NAMESPACE
+    valueFrom:
+      fieldRef:
+        fieldPath: metadata.namespace
+volumeMounts:
+  - name: callout
+    mountPath: {{ $v.generated.paths.calloutDir | quote }}
+    readOnly: true
 securityContext:
   {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
 {{- end }}
