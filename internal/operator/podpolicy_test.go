@@ -139,3 +139,32 @@ func waitStatefulSetReplicas(t *testing.T, nc *natsv1alpha2.NatsCluster, want in
 	})
 	return &sts
 }
+
+// TestCalloutModeDeploysTheSidecar: with spec.auth.serviceAccounts.mode
+// Callout the whole operator (Helm reconciler and auth controller) gives
+// each server the callout sidecar with <cluster>-callout, which the auth
+// controller has written, and reports AuthReady.
+func TestCalloutModeDeploysTheSidecar(t *testing.T) {
+	testutil.Integration(t)
+	ctx := context.Background()
+	nc := basicExample(t, cp.Namespace(t, "callout"))
+	nc.Spec.Auth = &natsv1alpha2.AuthConfig{EnableServiceAccounts: true,
+		ServiceAccounts: &natsv1alpha2.ServiceAccountsAuth{Mode: natsv1alpha2.ServiceAccountsCallout}}
+	if err := cp.Client.Create(ctx, nc); err != nil {
+		t.Fatal(err)
+	}
+	waitCondition(t, client.ObjectKeyFromObject(nc), natsv1alpha2.ConditionAuthReady, metav1.ConditionTrue)
+	mustGet(t, client.ObjectKey{Namespace: nc.Namespace, Name: nc.Name + "-callout"}, &corev1.Secret{})
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		var sts appsv1.StatefulSet
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &sts); err != nil {
+			return err
+		}
+		for _, c := range sts.Spec.Template.Spec.Containers {
+			if c.Name == "callout" {
+				return nil
+			}
+		}
+		return fmt.Errorf("no callout sidecar in the StatefulSet")
+	})
+}
