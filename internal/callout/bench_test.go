@@ -2,7 +2,11 @@ package callout_test
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"k8s.io/client-go/kubernetes"
 
@@ -45,4 +49,65 @@ func BenchmarkVerifyFirstConnect(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkConnect is a whole client connect through nats-server and the
+// callout service, and its authorization's p50/p99: with a token seen
+// before (the cache answers) and with a new token each time (verified).
+// Issue 13's targets: p99 ≤ 5 ms warm, ≤ 50 ms on a miss.
+func BenchmarkConnect(b *testing.B) {
+	for _, verify := range verifiers {
+		b.Run(verify, func(b *testing.B) {
+			f := startFixture(b, verify)
+			aud := callout.Audience(cluster, f.ns)
+			token := f.serviceAccount(b, f.ns, "orders", &natsv1alpha2.Permissions{}, aud)
+			connect := func(token string) time.Duration {
+				start := time.Now()
+				nc, err := nats.Connect(f.url, nats.UserInfo("orders", token))
+				if err != nil {
+					b.Fatal(err)
+				}
+				d := time.Since(start)
+				nc.Close()
+				return d
+			}
+			b.Run("warm", func(b *testing.B) {
+				connect(token)
+				var took []time.Duration
+				for b.Loop() {
+					took = append(took, connect(token))
+				}
+				reportPercentiles(b, took)
+			})
+			b.Run("miss", func(b *testing.B) {
+				// Fresh tokens are minted outside the timed part.
+				tokens := make([]string, 0, 64)
+				for range cap(tokens) {
+					tokens = append(tokens, f.token(b, f.ns, "orders", aud))
+				}
+				var took []time.Duration
+				i := 0
+				for b.Loop() {
+					if i == len(tokens) {
+						b.StopTimer()
+						tokens, i = append(tokens[:0], f.token(b, f.ns, "orders", aud)), 0
+						b.StartTimer()
+					}
+					took = append(took, connect(tokens[i]))
+					i++
+				}
+				reportPercentiles(b, took)
+			})
+		})
+	}
+}
+
+func reportPercentiles(b *testing.B, took []time.Duration) {
+	if len(took) == 0 {
+		return
+	}
+	slices.Sort(took)
+	at := func(q float64) float64 { return float64(took[int(q*float64(len(took)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(at(0.5), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nkeys"
@@ -62,6 +63,9 @@ type Service struct {
 	Roles     RoleSource
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// Log gets one line per refusal with its reason (never the token);
+	// authorizations at V(1).
+	Log logr.Logger
 }
 
 // Serve answers requests on nc until ctx ends.
@@ -91,12 +95,14 @@ func (s *Service) respond(ctx context.Context, m *nats.Msg) {
 		}
 		opened, err := s.XKey.Open(raw, serverXKey)
 		if err != nil {
+			s.Log.Info("authorization request not sealed for this xkey", "error", err.Error())
 			return
 		}
 		raw = opened
 	}
 	req, err := jwt.DecodeAuthorizationRequestClaims(string(raw))
 	if err != nil {
+		s.Log.Info("unreadable authorization request", "error", err.Error())
 		return
 	}
 	resp, err := s.Authorize(ctx, req)
@@ -119,10 +125,15 @@ func (s *Service) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 	rc := jwt.NewAuthorizationResponseClaims(req.UserNkey)
 	rc.Audience = req.Server.ID
 	user, err := s.user(ctx, req)
+	opts := req.ConnectOptions
+	secrets := []string{opts.Password, opts.Token}
 	if err != nil {
-		rc.Error = err.Error()
+		// The client chose the user name: it could hold the token too.
+		rc.Error = auth.Redact(err.Error(), secrets...)
+		s.Log.Info("connection refused", "user", auth.Redact(opts.Username, secrets...), "host", req.ClientInformation.Host, "reason", rc.Error)
 	} else {
 		rc.Jwt = user
+		s.Log.V(1).Info("connection authorized", "user", auth.Redact(opts.Username, secrets...), "host", req.ClientInformation.Host)
 	}
 	return rc.Encode(s.Issuer)
 }

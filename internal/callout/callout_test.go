@@ -9,11 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
+	"github.com/go-logr/logr/funcr"
 	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
@@ -48,7 +50,7 @@ type fixture struct {
 // answers.
 var verifiers = []string{"TokenReview", "IssuerKeys"}
 
-func verifier(t *testing.T, kube *kubernetes.Clientset, kind, audience string) callout.TokenVerifier {
+func verifier(t testing.TB, kube *kubernetes.Clientset, kind, audience string) callout.TokenVerifier {
 	t.Helper()
 	if kind == "TokenReview" {
 		return &callout.TokenReviews{Client: kube.AuthenticationV1(), Audience: audience}
@@ -60,7 +62,9 @@ func verifier(t *testing.T, kube *kubernetes.Clientset, kind, audience string) c
 	return v
 }
 
-func start(t *testing.T, verify string) *fixture {
+func start(t *testing.T, verify string) *fixture { return startFixture(t, verify) }
+
+func startFixture(t testing.TB, verify string) *fixture {
 	t.Helper()
 	testutil.Integration(t)
 	ns := cp.Namespace(t, "callout")
@@ -143,7 +147,13 @@ func (f *fixture) serviceAccount(t testing.TB, ns, name string, perms *natsv1alp
 			t.Fatal(err)
 		}
 	}
-	tr, err := f.kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authnv1.TokenRequest{
+	return f.token(t, ns, name, audience)
+}
+
+// token mints a token of a ServiceAccount for audience.
+func (f *fixture) token(t testing.TB, ns, name, audience string) string {
+	t.Helper()
+	tr, err := f.kube.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), name, &authnv1.TokenRequest{
 		Spec: authnv1.TokenRequestSpec{Audiences: []string{audience}, ExpirationSeconds: ptr.To[int64](600)},
 	}, metav1.CreateOptions{})
 	if err != nil {
@@ -461,4 +471,61 @@ func freePort(t *testing.T) string {
 	defer func() { _ = l.Close() }()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
+}
+
+// TestRefusalsAreLoggedWithoutTheToken: each refusal is one log line that
+// names the reason, and never the token, even when a client puts the token
+// in its user name too.
+func TestRefusalsAreLoggedWithoutTheToken(t *testing.T) {
+	f := start(t, "IssuerKeys")
+	var mu sync.Mutex
+	var lines []string
+	f.service.Log = funcr.New(func(prefix, args string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, args)
+	}, funcr.Options{})
+	token := f.serviceAccount(t, f.ns, "api", &natsv1alpha2.Permissions{}, "https://kubernetes.default.svc")
+	if nc, err := nats.Connect(f.url, nats.UserInfo(token, token), nats.MaxReconnects(0)); err == nil {
+		nc.Close()
+		t.Fatal("connected with a token for another audience")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) != 1 || !strings.Contains(lines[0], "connection refused") || !strings.Contains(lines[0], "not valid for "+callout.Audience(cluster, f.ns)) {
+		t.Errorf("log %q: want one line naming the reason", lines)
+	}
+	for _, l := range lines {
+		if strings.Contains(l, token) || strings.Contains(l, strings.Split(token, ".")[1]) {
+			t.Errorf("the log holds the token: %s", l)
+		}
+	}
+}
+
+// TestRotatedTokenKeepsTheOldConnection: a client that reconnects with its
+// rotated token gets in, and its connection with the old token stays up
+// (it lasts until the old token's expiry).
+func TestRotatedTokenKeepsTheOldConnection(t *testing.T) {
+	f := start(t, "IssuerKeys")
+	aud := callout.Audience(cluster, f.ns)
+	old := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, aud)
+	first, err := nats.Connect(f.url, nats.UserInfo("orders", old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	tr, err := f.kube.CoreV1().ServiceAccounts(f.ns).CreateToken(context.Background(), "orders", &authnv1.TokenRequest{
+		Spec: authnv1.TokenRequestSpec{Audiences: []string{aud}, ExpirationSeconds: ptr.To[int64](900)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := nats.Connect(f.url, nats.UserInfo("orders", tr.Status.Token))
+	if err != nil {
+		t.Fatalf("the rotated token: %v", err)
+	}
+	defer second.Close()
+	if err := first.FlushTimeout(5 * time.Second); err != nil || !first.IsConnected() {
+		t.Errorf("the connection with the old token dropped: %v", err)
+	}
 }

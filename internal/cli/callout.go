@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nkeys"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/nats-operator/nats-operator/internal/auth"
@@ -39,6 +40,7 @@ func parseCalloutFlags(args []string) (*calloutFlags, error) {
 	fs.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "the NatsCluster's namespace (env POD_NAMESPACE)")
 	fs.StringVar(&f.verify, "verify", "issuer-keys", "how tokens are verified: issuer-keys (offline, the API server's service-account issuer keys) or token-review (the TokenReview API)")
 	fs.StringVar(&f.account, "account", "$G", "the account users are placed in")
+	bindLogFlags(fs)
 	fs.StringVar(&f.rolesFile, "roles-file", path.Join(auth.CalloutDir, auth.CalloutKeyRoles), `the NatsServiceRoles' permissions as the operator writes them into the callout Secret; "" reads the NatsServiceRoles from the API server (needs get on natsserviceroles)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -60,6 +62,7 @@ func Callout(ctx context.Context, args []string, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
+	SetupLogging()
 	svc, err := f.service(ctx, cfg)
 	if err != nil {
 		return err
@@ -116,7 +119,7 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 	}
 	return &callout.Service{
 		Issuer: issuer, XKey: xkey, Account: f.account, Namespace: f.namespace,
-		Verifier: verifier, Roles: roles,
+		Verifier: verifier, Roles: roles, Log: ctrl.Log.WithName("callout"),
 	}, nil
 }
 
