@@ -705,7 +705,7 @@ type AuthConfig struct {
 type ServiceAccountsMode string
 
 const (
-	// ServiceAccountsTokenSecret is nats-operator's behaviour and the
+	// ServiceAccountsTokenSecret is nats-operator's behavior and the
 	// default: the operator issues each role's ServiceAccount a token into
 	// the Secret <role>-<cluster>-bound-token, and the token is the user's
 	// NATS password.

@@ -124,7 +124,9 @@ authorization {
 	go func() { done <- svc.Serve(ctx, nc) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Errorf("callout service: %v", err)
+		}
 		nc.Close()
 	})
 	return &fixture{ns: ns, url: srv.ClientURL(), kube: kube, service: svc}

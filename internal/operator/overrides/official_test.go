@@ -49,7 +49,7 @@ func TestOverrideValuesReachTheObjectOverrides(t *testing.T) {
 	}()
 
 	nc := &natsv1alpha2.NatsCluster{}
-	nc.Name, nc.Namespace = "labelled", cp.Namespace(t, "official-overrides")
+	nc.Name, nc.Namespace = "labeled", cp.Namespace(t, "official-overrides")
 	nc.Spec.Size = ptr.To[int32](3)
 	if err := cp.Client.Create(context.Background(), nc); err != nil {
 		t.Fatal(err)
