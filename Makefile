@@ -130,15 +130,22 @@ TEST_FUZZTIME ?= 5s
 # for TEST_FUZZTIME; this runs them FUZZTIME per target.
 FUZZTIME ?= 30s
 FUZZ_TARGETS = internal/natsconf:FuzzString internal/natsconf:FuzzKeyAndLiteral \
-	internal/auth:FuzzParseClients internal/values:FuzzChartValues internal/render:FuzzRender
+	internal/auth:FuzzParseClients internal/values:FuzzChartValues internal/render:FuzzRender \
+	internal/overlay:FuzzApply
 
 .PHONY: fuzz
-fuzz: ## Fuzz the nats.conf encoder, the clients-auth parser, the values translation and the render (FUZZTIME each).
+fuzz: ## Fuzz the nats.conf encoder, the clients-auth parser, the values translation, the render and the object overrides (FUZZTIME each).
 	@for t in $(FUZZ_TARGETS); do \
 		pkg="$${t%%:*}"; name="$${t##*:}"; \
 		echo "fuzz $$name in ./$$pkg for $(FUZZTIME)"; \
 		go test "./$$pkg" -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) || exit 1; \
 	done
+
+.PHONY: integration
+integration: ## Run only the packages with integration tests (a real kube-apiserver + etcd from hack/testbins).
+	assets="$$(hack/testbins/install.sh)"; \
+	pkgs="$$(grep -rl --include='*_test.go' -e 'testutil.Integration(' -e 'testutil.RunIntegration(' internal test | xargs -n1 dirname | sort -u | sed 's|^|./|')"; \
+	KUBEBUILDER_ASSETS="$$assets" go test $$pkgs -count=1 -timeout 60m
 
 .PHONY: unit
 unit: ## Run the fast tests only (-short: no envtest control plane).
