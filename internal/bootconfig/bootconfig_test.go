@@ -7,11 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nats-io/nats-server/v2/server"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
-
-	"github.com/nats-io/nats-server/v2/server"
 )
 
 func node(labels map[string]string, addrs ...corev1.NodeAddress) *corev1.Node {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-
 	"k8s.io/client-go/kubernetes"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"

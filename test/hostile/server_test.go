@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/conf"
-
 	"helm.sh/helm/v3/pkg/releaseutil"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
