@@ -531,3 +531,47 @@ func TestRotatedTokenKeepsTheOldConnection(t *testing.T) {
 		t.Errorf("the connection with the old token dropped: %v", err)
 	}
 }
+
+// TestClientReadsItsProjectedToken: the client of docs/auth.md reads the
+// projected token file at every (re)connect, so after the kubelet replaces
+// the file a reconnect authenticates with the new token.
+func TestClientReadsItsProjectedToken(t *testing.T) {
+	f := start(t, "IssuerKeys")
+	aud := callout.Audience(cluster, f.ns)
+	path := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(path, []byte(f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, aud)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var used []string
+	var mu sync.Mutex
+	nc, err := nats.Connect(f.url, nats.UserInfoHandler(func() (string, string) {
+		token, _ := os.ReadFile(path)
+		mu.Lock()
+		used = append(used, string(token))
+		mu.Unlock()
+		return "orders", string(token)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	rotated := f.token(t, f.ns, "orders", aud)
+	if err := os.WriteFile(path, []byte(rotated), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reconnected := make(chan struct{}, 1)
+	nc.SetReconnectHandler(func(*nats.Conn) { reconnected <- struct{}{} })
+	if err := nc.ForceReconnect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reconnected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no reconnect with the rotated token")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if used[len(used)-1] != rotated {
+		t.Error("the reconnect did not use the rotated token")
+	}
+}
