@@ -24,6 +24,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	authnclient "k8s.io/client-go/kubernetes/typed/authentication/v1"
 	"k8s.io/utils/ptr"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -574,4 +575,63 @@ func TestClientReadsItsProjectedToken(t *testing.T) {
 	if used[len(used)-1] != rotated {
 		t.Error("the reconnect did not use the rotated token")
 	}
+}
+
+// TestAPIServerOutage: once the API server is unreachable, a token seen
+// before is still accepted until it expires (TokenReview's cache), and the
+// issuer keys verify even new tokens (the keys are kept); a new token that
+// TokenReview cannot check is refused, saying why.
+func TestAPIServerOutage(t *testing.T) {
+	f := start(t, "IssuerKeys")
+	aud := callout.Audience(cluster, f.ns)
+	seen := f.serviceAccount(t, f.ns, "orders", &natsv1alpha2.Permissions{}, aud)
+	fresh := f.token(t, f.ns, "orders", aud)
+	ctx := context.Background()
+
+	down := &outage{TokenReviewsGetter: f.kube.AuthenticationV1()}
+	reviews := &callout.TokenReviews{Client: down, Audience: aud}
+	keys := verifier(t, f.kube, "IssuerKeys", aud).(*callout.IssuerKeys)
+	fetch := keys.Fetch
+	keys.Fetch = func(ctx context.Context) ([]byte, error) {
+		if down.down {
+			return nil, errors.New("connection refused")
+		}
+		return fetch(ctx)
+	}
+	for _, v := range []callout.TokenVerifier{reviews, keys} {
+		if _, err := v.Verify(ctx, seen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	down.down = true
+	if _, err := reviews.Verify(ctx, seen); err != nil {
+		t.Errorf("TokenReview refuses a token it verified before the outage: %v", err)
+	}
+	if _, err := reviews.Verify(ctx, fresh); err == nil || !strings.Contains(err.Error(), "verifying the token") {
+		t.Errorf("TokenReview with the API server away, a new token: %v", err)
+	}
+	if _, err := keys.Verify(ctx, fresh); err != nil {
+		t.Errorf("the issuer keys refuse a new token while the API server is away: %v", err)
+	}
+}
+
+// outage is a TokenReview client whose API server goes away.
+type outage struct {
+	authnclient.TokenReviewsGetter
+	down bool
+}
+
+func (o *outage) TokenReviews() authnclient.TokenReviewInterface {
+	if o.down {
+		return failingReviews{o.TokenReviewsGetter.TokenReviews()}
+	}
+	return o.TokenReviewsGetter.TokenReviews()
+}
+
+type failingReviews struct {
+	authnclient.TokenReviewInterface
+}
+
+func (failingReviews) Create(context.Context, *authnv1.TokenReview, metav1.CreateOptions) (*authnv1.TokenReview, error) {
+	return nil, errors.New("dial tcp 127.0.0.1: connection refused")
 }
