@@ -300,7 +300,7 @@ securityContext:
 nats-cluster.calloutContainer: the auth callout sidecar (nats-operator
 callout) of ServiceAccount-callout mode. It talks to its own server on the
 loopback and alone mounts the Secret of its keys; the NATS container sees
-only their public halves, in auth/clients.conf.
+only their public halves, in the auth Secret (internal/auth).
 */}}
 {{- define "nats-cluster.calloutContainer" -}}
 {{- $v := .Values -}}
