@@ -1,4 +1,4 @@
-package scaletest_test
+package scale_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package controller_test
+package auth_test
 
 import (
 	"context"
@@ -158,11 +158,5 @@ func grantGeneratedRole(t *testing.T, ns, user string) {
 
 func waitGone(t *testing.T, s *corev1.Secret) {
 	t.Helper()
-	testutil.Eventually(t, timeout, func(ctx context.Context) error {
-		err := cp.Client.Get(ctx, client.ObjectKeyFromObject(s), &corev1.Secret{})
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return fmt.Errorf("Secret %s/%s still there: %v", s.Namespace, s.Name, err)
-	})
+	cp.WaitGone(t, s)
 }

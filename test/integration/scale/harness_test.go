@@ -1,9 +1,9 @@
-// Package scaletest measures, on a real API server, what the operator does
+// Package scale_test measures, on a real API server, what the operator does
 // per change: how many times the Helm reconciler runs, which requests the
 // API server rejects with a conflict and what the operator logs. Each test
 // runs its own operator, watching only its own namespace, so the counts are
 // its alone.
-package scaletest_test
+package scale_test
 
 import (
 	"context"
@@ -226,19 +226,9 @@ func newCluster(ns, name string) *natsv1alpha2.NatsCluster {
 	return nc
 }
 
-// waitCondition waits until nc has condition typ with status want.
 func waitCondition(t *testing.T, nc client.Object, typ string, want metav1.ConditionStatus) {
 	t.Helper()
-	var got natsv1alpha2.NatsCluster
-	testutil.Eventually(t, timeout, func(ctx context.Context) error {
-		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &got); err != nil {
-			return err
-		}
-		if c := status.Find(got.Status.Conditions, typ); c == nil || c.Status != want {
-			return fmt.Errorf("condition %s is %+v, want %s", typ, c, want)
-		}
-		return nil
-	})
+	cp.WaitCondition(t, client.ObjectKeyFromObject(nc), typ, want)
 }
 
 // waitReadyMessage waits until the Ready condition says msg ("0/5").

@@ -36,16 +36,9 @@ func TestPausedClusterCanBeDeleted(t *testing.T) {
 	}
 }
 
-// waitGone waits until obj no longer exists.
 func waitGone(t *testing.T, obj client.Object) {
 	t.Helper()
-	testutil.Eventually(t, timeout, func(ctx context.Context) error {
-		err := cp.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return fmt.Errorf("%s still there (finalizers %v, err %v)", obj.GetName(), obj.GetFinalizers(), err)
-	})
+	cp.WaitGone(t, obj)
 }
 
 // TestUnreleasableNameCanBeDeleted: a NatsCluster whose name Helm refuses as

@@ -1,4 +1,4 @@
-package controller_test
+package auth_test
 
 import (
 	"context"

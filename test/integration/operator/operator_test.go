@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/confcheck"
@@ -34,19 +32,9 @@ func TestMain(m *testing.M) { os.Exit(testutil.RunIntegration(m, &cp, &operator.
 
 const timeout = 30 * time.Second
 
-// basicExample is the README's basic example of nats-operator.
 func basicExample(t *testing.T, ns string) *natsv1alpha2.NatsCluster {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "config", "samples", "nats_v1alpha2_natscluster.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nc natsv1alpha2.NatsCluster
-	if err := yaml.UnmarshalStrict(raw, &nc); err != nil {
-		t.Fatal(err)
-	}
-	nc.Namespace = ns
-	return &nc
+	return testutil.SampleCluster(t, ns)
 }
 
 func conditionOf(nc *natsv1alpha2.NatsCluster, t string) *natsv1alpha2.Condition {
@@ -55,17 +43,7 @@ func conditionOf(nc *natsv1alpha2.NatsCluster, t string) *natsv1alpha2.Condition
 
 func waitCondition(t *testing.T, key types.NamespacedName, typ string, status metav1.ConditionStatus) *natsv1alpha2.NatsCluster {
 	t.Helper()
-	var nc natsv1alpha2.NatsCluster
-	testutil.Eventually(t, timeout, func(ctx context.Context) error {
-		if err := cp.Client.Get(ctx, key, &nc); err != nil {
-			return err
-		}
-		if c := conditionOf(&nc, typ); c == nil || c.Status != status {
-			return fmt.Errorf("condition %s is %+v, want %s", typ, c, status)
-		}
-		return nil
-	})
-	return &nc
+	return cp.WaitCondition(t, key, typ, status)
 }
 
 func TestBasicExampleCreatesTopology(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/cli"
@@ -28,22 +26,14 @@ func TestMain(m *testing.M) { os.Exit(testutil.RunIntegration(m, &cp, nil)) }
 
 const timeout = 60 * time.Second
 
-// createCluster creates the default sample as name in ns.
 func createCluster(t *testing.T, ns, name string) *natsv1alpha2.NatsCluster {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "config", "samples", "nats_v1alpha2_natscluster.yaml"))
-	if err != nil {
+	nc := testutil.SampleCluster(t, ns)
+	nc.Name = name
+	if err := cp.Client.Create(context.Background(), nc); err != nil {
 		t.Fatal(err)
 	}
-	var nc natsv1alpha2.NatsCluster
-	if err := yaml.UnmarshalStrict(raw, &nc); err != nil {
-		t.Fatal(err)
-	}
-	nc.Namespace, nc.Name = ns, name
-	if err := cp.Client.Create(context.Background(), &nc); err != nil {
-		t.Fatal(err)
-	}
-	return &nc
+	return nc
 }
 
 // waitReconciled waits for the Helm release to be deployed: Deployed=True
