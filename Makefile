@@ -284,6 +284,10 @@ uninstall: $(KUSTOMIZE) $(KUBECTL_DEP) ## Remove the CRDs (and every NatsCluster
 deploy: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy the operator with image IMG, watching every namespace.
 	$(call kustomize-img,config/default) | $(KUBECTL) apply -f -
 
+.PHONY: deploy-no-token-secrets
+deploy-no-token-secrets: $(KUSTOMIZE) $(KUBECTL_DEP) ## Deploy like deploy, without the serviceaccounts/token permission (ServiceAccount users only in callout mode).
+	$(call kustomize-img,config/no-token-secrets) | $(KUBECTL) apply -f -
+
 .PHONY: deploy-cluster-scoped
 deploy-cluster-scoped: deploy ## Same as deploy (every namespace); kept for existing scripts.
 

@@ -32,6 +32,9 @@ const (
 	// ReasonTokenRequestFailed: the TokenRequest API refused a token; the
 	// operator retries with backoff.
 	ReasonTokenRequestFailed = "TokenRequestFailed"
+	// ReasonTokenSecretsDisabled: the cluster uses the token-Secret mode and
+	// the operator was installed without it (--token-secrets=false).
+	ReasonTokenSecretsDisabled = "TokenSecretsDisabled"
 )
 
 // Event reasons of the auth controllers for changes (Normal Events).

@@ -21,10 +21,15 @@ import (
 // default on where flags are hard to reach (an OLM Subscription's env).
 const AllowOwnedConfigOverridesEnv = "NATS_OPERATOR_ALLOW_OWNED_CONFIG_OVERRIDES"
 
+// TokenSecretsEnv set to "false" starts the operator without the token-Secret
+// mode (--token-secrets=false), for installs without serviceaccounts/token.
+const TokenSecretsEnv = "NATS_OPERATOR_TOKEN_SECRETS"
+
 // runFlags are the flags of `nats-operator run`.
 type runFlags struct {
 	watchesFile, metricsAddr, probeAddr string
 	pprofAddr                           string
+	tokenSecrets                        bool
 	secureMetrics, leaderElect          bool
 	leaderID, leaderNS, featureGates    string
 	allowOwned                          bool
@@ -38,6 +43,8 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.BoolVar(&f.secureMetrics, "metrics-secure", true, "serve metrics over HTTPS, authenticated and authorized by Kubernetes")
 	fs.StringVar(&f.probeAddr, "health-probe-bind-address", ":8081", `health probe address; "0" disables the probes`)
 	fs.StringVar(&f.pprofAddr, "pprof-bind-address", "0", `Go profiling (net/http/pprof) address, e.g. 127.0.0.1:6060, to take heap and CPU profiles; "0" (the default) disables it`)
+	fs.BoolVar(&f.tokenSecrets, "token-secrets", os.Getenv(TokenSecretsEnv) != "false",
+		"issue ServiceAccount tokens into Secrets for the token-Secret mode; false for an install without the serviceaccounts/token permission, where only callout mode serves ServiceAccount users (env "+TokenSecretsEnv+")")
 	fs.BoolVar(&f.leaderElect, "leader-elect", false, "elect a leader through a Lease, for more than one replica")
 	fs.StringVar(&f.leaderID, "leader-election-id", "nats-operator.nats.io", "name of the leader-election Lease")
 	fs.StringVar(&f.leaderNS, "leader-election-namespace", "", "namespace of the Lease when running outside the cluster")
@@ -107,7 +114,7 @@ func (f *runFlags) operatorStarter(cfg *rest.Config, ws []watches.Watch) StartFu
 		if err != nil {
 			return err
 		}
-		if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: f.allowOwned}); err != nil {
+		if err := operator.SetupWithPolicy(mgr, ws, operator.Policy{AllowOwnedConfigOverrides: f.allowOwned, NoTokenSecrets: !f.tokenSecrets}); err != nil {
 			return err
 		}
 		return mgr.Start(ctx)

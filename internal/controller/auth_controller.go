@@ -45,6 +45,9 @@ type AuthReconciler struct {
 	MaxRequeueAfter time.Duration
 	// Values are the cluster's chart values, for the route list.
 	Values ValuesFunc
+	// NoTokenSecrets refuses the token-Secret mode: the operator was
+	// installed without the permission to issue tokens.
+	NoTokenSecrets bool
 }
 
 // +kubebuilder:rbac:groups=nats.io,resources=natsclusters,verbs=get;list;watch

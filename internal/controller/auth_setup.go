@@ -24,6 +24,10 @@ type AuthOptions struct {
 	// Values are a NatsCluster's chart values, as the Helm reconciler
 	// computes them; required.
 	Values ValuesFunc
+	// NoTokenSecrets: the operator may not issue tokens (no
+	// serviceaccounts/token permission); only callout mode serves
+	// ServiceAccount users.
+	NoTokenSecrets bool
 }
 
 // SetupAuth registers the auth controllers (AuthReconciler and
@@ -52,7 +56,7 @@ func SetupAuth(mgr ctrl.Manager, o AuthOptions) error {
 	recorder := mgr.GetEventRecorderFor("nats-operator")
 	if err := (&AuthReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Recorder: recorder,
-		Secrets: watcher, Clock: o.Clock, MaxRequeueAfter: o.MaxRequeueAfter, Values: o.Values,
+		Secrets: watcher, Clock: o.Clock, MaxRequeueAfter: o.MaxRequeueAfter, Values: o.Values, NoTokenSecrets: o.NoTokenSecrets,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("auth controller: %w", err)
 	}

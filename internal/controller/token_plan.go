@@ -54,6 +54,11 @@ func (r *AuthReconciler) planRoles(ctx context.Context, nc *natsv1alpha2.NatsClu
 	if nc.Spec.Auth == nil || !nc.Spec.Auth.EnableServiceAccounts || nc.Spec.Auth.CalloutMode() {
 		return plan, nil
 	}
+	if r.NoTokenSecrets {
+		return nil, userErrorf(natsv1alpha2.ReasonTokenSecretsDisabled,
+			"spec.auth.enableServiceAccounts: this operator is installed without token Secrets (no serviceaccounts/token permission): "+
+				"set spec.auth.serviceAccounts.mode: Callout, or ask for an install with token Secrets")
+	}
 	var roles natsv1alpha2.NatsServiceRoleList
 	if err := r.List(ctx, &roles, client.InNamespace(nc.Namespace),
 		client.MatchingLabels{natsv1alpha2.ClusterLabel: nc.Name}); err != nil {

@@ -36,6 +36,10 @@ type Policy struct {
 	// the nats.conf keys and values the operator owns (listeners, auth):
 	// the --allow-owned-config-overrides flag, docs/security.md.
 	AllowOwnedConfigOverrides bool
+	// NoTokenSecrets: the operator was installed without the
+	// serviceaccounts/token permission, so only callout mode serves
+	// ServiceAccount users (--token-secrets=false, docs/auth.md).
+	NoTokenSecrets bool
 }
 
 // SetupHelm adds one Helm reconciler per watches.yaml entry, honoring every

@@ -27,7 +27,7 @@ func SetupWithPolicy(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error 
 	if err != nil {
 		return err
 	}
-	if err := controller.SetupAuth(mgr, controller.AuthOptions{Values: chartValues}); err != nil {
+	if err := controller.SetupAuth(mgr, controller.AuthOptions{Values: chartValues, NoTokenSecrets: policy.NoTokenSecrets}); err != nil {
 		return fmt.Errorf("auth controllers: %w", err)
 	}
 	return nil

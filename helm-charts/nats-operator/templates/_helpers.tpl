@@ -50,10 +50,16 @@ mistake the chart refuses rather than guessing.
 {{- /*
 nats-operator.rules: the rules `make bundle` generated from config/rbac,
 keyed watched (every watched namespace), own (the release namespace) and
-cluster (cluster-scoped APIs).
+cluster (cluster-scoped APIs); without tokenSecrets, no serviceaccounts/token.
 */}}
 {{- define "nats-operator.rules" -}}
-{{- .Files.Get "files/rbac-rules.yaml" -}}
+{{- $rules := .Files.Get "files/rbac-rules.yaml" | fromYaml -}}
+{{- if not .Values.tokenSecrets -}}
+{{- $watched := list -}}
+{{- range $rules.watched }}{{ if not (has "serviceaccounts/token" .resources) }}{{ $watched = append $watched . }}{{ end }}{{ end -}}
+{{- $_ := set $rules "watched" $watched -}}
+{{- end -}}
+{{- toYaml $rules -}}
 {{- end }}
 
 {{- /*

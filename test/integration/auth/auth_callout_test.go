@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,12 +15,15 @@ import (
 	"github.com/nats-io/nats.go"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
@@ -212,4 +217,58 @@ func TestCalloutModeNeedsServiceAccounts(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "auth.serviceAccounts.mode Callout requires auth.enableServiceAccounts: true") {
 		t.Errorf("err = %v, want the API server to refuse it", err)
 	}
+}
+
+// TestOperatorWithoutTokenSecrets: the operator, running with exactly the
+// rules of config/no-token-secrets (no serviceaccounts/token) and
+// --token-secrets=false, serves a callout-mode cluster, and tells the owner
+// of a token-Secret-mode cluster what to change instead of failing a
+// TokenRequest.
+func TestOperatorWithoutTokenSecrets(t *testing.T) {
+	testutil.Integration(t)
+	ns := cp.Namespace(t, "no-tokens")
+	user := "nats-operator-" + ns
+	grantRules(t, ns, user, noTokenSecretsRules(t))
+	cfg := rest.CopyConfig(cp.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user}
+	startOperator(t, operatorConfig{namespaces: []string{ns}, restConfig: cfg, withoutHelm: true, noTokenSecrets: true})
+	create(t, serviceAccount(ns, "orders"))
+
+	callout := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true,
+		ServiceAccounts: &natsv1alpha2.ServiceAccountsAuth{Mode: natsv1alpha2.ServiceAccountsCallout}})
+	create(t, callout)
+	create(t, role(ns, "orders", natsv1alpha2.Permissions{}))
+	waitAuthReady(t, callout, natsv1alpha2.ReasonAuthConfigured)
+
+	tokens := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true})
+	tokens.Name = "tokens"
+	create(t, tokens)
+	c := waitAuthReady(t, tokens, natsv1alpha2.ReasonTokenSecretsDisabled)
+	if !strings.Contains(c.Message, "set spec.auth.serviceAccounts.mode: Callout") {
+		t.Errorf("AuthReady %q does not say what to change", c.Message)
+	}
+	waitEvent(t, tokens, corev1.EventTypeWarning, natsv1alpha2.ReasonTokenSecretsDisabled, "spec.auth.serviceAccounts.mode: Callout")
+}
+
+// noTokenSecretsRules are the operator's rules in config/no-token-secrets.
+func noTokenSecretsRules(t *testing.T) []rbacv1.PolicyRule {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(testutil.RepoRoot(), "bin", "kustomize"), "build",
+		filepath.Join(testutil.RepoRoot(), "config", "no-token-secrets")).Output()
+	if err != nil {
+		t.Fatalf("kustomize build config/no-token-secrets (make tools builds bin/kustomize): %v", err)
+	}
+	for _, doc := range strings.Split(string(out), "\n---\n") {
+		var role rbacv1.ClusterRole
+		if yaml.Unmarshal([]byte(doc), &role) == nil && role.Kind == "ClusterRole" && strings.HasSuffix(role.Name, "manager-role") {
+			for _, r := range role.Rules {
+				if slices.Contains(r.Resources, "serviceaccounts/token") {
+					t.Fatal("config/no-token-secrets grants serviceaccounts/token")
+				}
+			}
+			return role.Rules
+		}
+	}
+	t.Fatal("config/no-token-secrets has no manager-role")
+	return nil
 }

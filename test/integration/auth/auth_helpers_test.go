@@ -52,6 +52,8 @@ type operatorConfig struct {
 	restConfig *rest.Config
 	// withoutHelm leaves out the Helm reconciler (it needs the Helm role).
 	withoutHelm bool
+	// noTokenSecrets starts the operator with --token-secrets=false.
+	noTokenSecrets bool
 }
 
 // startOperator runs the operator until the test ends: the Helm reconciler
@@ -83,7 +85,7 @@ func startOperator(t *testing.T, oc operatorConfig) *offsetClock {
 		t.Fatal(err)
 	}
 	clock := &offsetClock{}
-	if err := controller.SetupAuth(mgr, controller.AuthOptions{Clock: clock, MaxRequeueAfter: time.Second, Values: translator.Values}); err != nil {
+	if err := controller.SetupAuth(mgr, controller.AuthOptions{Clock: clock, MaxRequeueAfter: time.Second, Values: translator.Values, NoTokenSecrets: oc.noTokenSecrets}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -148,7 +148,13 @@ func grantGeneratedRole(t *testing.T, ns, user string) {
 	if err := yaml.Unmarshal(raw, &cr); err != nil {
 		t.Fatal(err)
 	}
-	create(t, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "manager"}, Rules: cr.Rules})
+	grantRules(t, ns, user, cr.Rules)
+}
+
+// grantRules gives user the rules as a Role in ns.
+func grantRules(t *testing.T, ns, user string, rules []rbacv1.PolicyRule) {
+	t.Helper()
+	create(t, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "manager"}, Rules: rules})
 	create(t, &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "manager"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "manager"},
