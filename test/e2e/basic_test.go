@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,92 +84,111 @@ func TestRollingVersionChange(t *testing.T) {
 	pods := c.waitReady(3, env.natsOld)
 	waitMesh(t, pods)
 
-	urls := ""
-	for i, p := range pods {
-		if i > 0 {
-			urls += ","
-		}
-		urls += clientURL(p)
-	}
-	// These clients follow the cluster: they learn the new pods' addresses
-	// from INFO and reconnect for as long as it takes.
-	opts := []nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(200 * time.Millisecond), nats.Name(t.Name())}
-	responder, err := nats.Connect(urls, opts...)
-	if err != nil {
-		t.Fatalf("responder: %v", err)
-	}
-	defer responder.Close()
-	if _, err := responder.Subscribe("e2e.roll", func(m *nats.Msg) { _ = m.Respond(m.Data) }); err != nil {
-		t.Fatalf("subscribe: %v", err)
-	}
-	if err := responder.Flush(); err != nil {
-		t.Fatalf("flush: %v", err)
-	}
-	var reconnects atomic.Int64
-	requester, err := nats.Connect(urls, append(opts, nats.ReconnectHandler(func(*nats.Conn) { reconnects.Add(1) }))...)
-	if err != nil {
-		t.Fatalf("requester: %v", err)
-	}
-	defer requester.Close()
-
-	var stats trafficStats
-	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		stats.run(ctx, requester)
-	}()
-	// Traffic flows before the change starts.
-	eventually(t, convergeWithin, "requests answered", func() error {
-		if stats.answered.Load() < 20 {
-			return errors.New("fewer than 20 answered")
-		}
-		return nil
-	})
+	tr := startTraffic(t, pods, "e2e.roll")
 	start := time.Now()
 	c.update(func(s obj) { s["version"] = env.natsVersion })
 	pods = c.waitReady(3, env.natsVersion)
 	took := time.Since(start)
 	waitMesh(t, pods)
-	stop()
-	wg.Wait()
-	t.Logf("rolling %s -> %s took %s: %d requests, %d answered at once, %d after retries, %d lost; requester reconnected %d times",
-		env.natsOld, env.natsVersion, took.Round(time.Second), stats.sent.Load(), stats.firstTry.Load(),
-		stats.answered.Load()-stats.firstTry.Load(), stats.lost.Load(), reconnects.Load())
-	if stats.lost.Load() > 0 {
-		t.Errorf("%d of %d requests were never answered", stats.lost.Load(), stats.sent.Load())
-	}
-	if stats.sent.Load() < 100 {
-		t.Errorf("only %d requests sent during the change", stats.sent.Load())
-	}
+	tr.requireNoneLost(t, fmt.Sprintf("rolling %s -> %s took %s", env.natsOld, env.natsVersion, took.Round(time.Second)))
 }
 
-type trafficStats struct {
+// traffic is a requester and a responder on connections of their own that
+// follow the cluster: they learn new servers' addresses from INFO and
+// reconnect for as long as it takes. Each request is retried for up to 30 s
+// until answered.
+type traffic struct {
+	subject                        string
 	sent, answered, firstTry, lost atomic.Int64
+	reconnects                     atomic.Int64
+	stop                           context.CancelFunc
+	done                           sync.WaitGroup
 }
 
-// run sends numbered requests, each retried for up to 30 s, until ctx ends.
-func (s *trafficStats) run(ctx context.Context, nc *nats.Conn) {
+// startTraffic connects both ends to the pods' servers (with opts, e.g.
+// credentials) and returns once requests are being answered.
+func startTraffic(t *testing.T, pods []corev1.Pod, subject string, opts ...nats.Option) *traffic {
+	t.Helper()
+	urls := make([]string, 0, len(pods))
+	for _, p := range pods {
+		urls = append(urls, clientURL(p))
+	}
+	opts = append([]nats.Option{nats.MaxReconnects(-1), nats.ReconnectWait(200 * time.Millisecond), nats.Name(t.Name())}, opts...)
+	tr := &traffic{subject: subject}
+	responder, err := nats.Connect(strings.Join(urls, ","), opts...)
+	if err != nil {
+		t.Fatalf("responder: %v", err)
+	}
+	t.Cleanup(responder.Close)
+	if _, err := responder.Subscribe(subject, func(m *nats.Msg) { _ = m.Respond(m.Data) }); err != nil {
+		t.Fatalf("subscribe: %v", err)
+	}
+	if err := responder.Flush(); err != nil {
+		t.Fatalf("flush: %v", err)
+	}
+	requester, err := nats.Connect(strings.Join(urls, ","), append(opts, nats.ReconnectHandler(func(*nats.Conn) { tr.reconnects.Add(1) }))...)
+	if err != nil {
+		t.Fatalf("requester: %v", err)
+	}
+	t.Cleanup(requester.Close)
+	ctx, stop := context.WithCancel(context.Background())
+	tr.stop = stop
+	tr.done.Add(1)
+	go func() {
+		defer tr.done.Done()
+		tr.run(ctx, requester)
+	}()
+	t.Cleanup(tr.finish)
+	eventually(t, convergeWithin, "requests answered", func() error {
+		if tr.answered.Load() < 20 {
+			return errors.New("fewer than 20 answered")
+		}
+		return nil
+	})
+	return tr
+}
+
+// run sends numbered requests until ctx ends.
+func (tr *traffic) run(ctx context.Context, nc *nats.Conn) {
 	for i := 0; ctx.Err() == nil; i++ {
-		s.sent.Add(1)
+		tr.sent.Add(1)
 		payload := []byte(fmt.Sprintf("req-%d", i))
 		deadline := time.Now().Add(30 * time.Second)
 		for attempt := 0; ; attempt++ {
-			m, err := nc.Request("e2e.roll", payload, time.Second)
+			m, err := nc.Request(tr.subject, payload, time.Second)
 			if err == nil && string(m.Data) == string(payload) {
-				s.answered.Add(1)
+				tr.answered.Add(1)
 				if attempt == 0 {
-					s.firstTry.Add(1)
+					tr.firstTry.Add(1)
 				}
 				break
 			}
 			if time.Now().After(deadline) {
-				s.lost.Add(1)
+				tr.lost.Add(1)
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tr *traffic) finish() {
+	tr.stop()
+	tr.done.Wait()
+}
+
+// requireNoneLost stops the traffic, logs what happened during what, and
+// fails if a request was never answered or too few were sent to tell.
+func (tr *traffic) requireNoneLost(t *testing.T, what string) {
+	t.Helper()
+	tr.finish()
+	t.Logf("%s: %d requests, %d answered at once, %d after retries, %d lost; requester reconnected %d times",
+		what, tr.sent.Load(), tr.firstTry.Load(), tr.answered.Load()-tr.firstTry.Load(), tr.lost.Load(), tr.reconnects.Load())
+	if tr.lost.Load() > 0 {
+		t.Errorf("%s: %d of %d requests were never answered", what, tr.lost.Load(), tr.sent.Load())
+	}
+	if tr.sent.Load() < 100 {
+		t.Errorf("%s: only %d requests sent", what, tr.sent.Load())
 	}
 }

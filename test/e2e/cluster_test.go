@@ -97,6 +97,32 @@ func (c *natsCluster) update(mutate func(spec obj)) {
 	}
 }
 
+// updateRolling makes a change that rolls the servers and waits until the
+// StatefulSet carries it. Needed where the change is neither of version nor
+// of size, which waitReady checks: right after an edit the NatsCluster's
+// Ready condition (it has no observedGeneration) and the StatefulSet still
+// describe the previous spec.
+func (c *natsCluster) updateRolling(mutate func(spec obj)) {
+	c.t.Helper()
+	before := c.statefulSetGeneration()
+	c.update(mutate)
+	eventually(c.t, convergeWithin, c.name+": the StatefulSet takes the change", func() error {
+		if g := c.statefulSetGeneration(); g <= before {
+			return fmt.Errorf("StatefulSet generation still %d", g)
+		}
+		return nil
+	})
+}
+
+func (c *natsCluster) statefulSetGeneration() int64 {
+	c.t.Helper()
+	var sts appsv1.StatefulSet
+	if err := kc.Get(context.Background(), c.key(), &sts); err != nil {
+		c.t.Fatalf("StatefulSet %s: %v", c.name, err)
+	}
+	return sts.Generation
+}
+
 func (c *natsCluster) selector() client.MatchingLabels {
 	return client.MatchingLabels{"app": "nats", "nats_cluster": c.name}
 }
