@@ -16,7 +16,9 @@ import (
 //     Helm cannot read, finds nothing to uninstall, so the finalizer goes
 //     (missingReleaseGuard);
 //   - an install or upgrade that keeps failing with the same inputs is
-//     retried with a growing delay, not in a loop (retryGate).
+//     retried with a growing delay, not in a loop (retryGate);
+//   - an object the drift repair re-creates is owned by the release, as
+//     Helm's own creations are (ownedRepair).
 type resilientActionClientGetter struct {
 	helmclient.ActionClientGetter
 	gate     *retryGate
@@ -39,5 +41,5 @@ func (g resilientActionClientGetter) ActionClientFor(ctx context.Context, obj cl
 		}
 	}
 	key := client.ObjectKeyFromObject(obj).String()
-	return gatedActionClient{ActionInterface: missingReleaseGuard{ac}, gate: g.gate, key: key}, nil
+	return gatedActionClient{ActionInterface: missingReleaseGuard{ownedRepair{ac}}, gate: g.gate, key: key}, nil
 }

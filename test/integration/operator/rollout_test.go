@@ -176,7 +176,7 @@ func TestServicePolicyFollowsEveryChange(t *testing.T) {
 // TestHandEditsAreRepaired: the Helm reconciler's cache keeps only
 // digests of the release's objects (slimManaged), and still sees someone
 // else's edit of a ConfigMap's data and the deletion of a Service, and
-// puts both back.
+// puts both back, the Service owned by the release as Helm creates it.
 func TestHandEditsAreRepaired(t *testing.T) {
 	nc := deployed(t, "hand-edit")
 	ctx := context.Background()
@@ -216,6 +216,12 @@ func TestHandEditsAreRepaired(t *testing.T) {
 		}
 		if svc.DeletionTimestamp != nil || svc.UID == mgmt.UID {
 			return fmt.Errorf("not recreated yet")
+		}
+		// Recreated as Helm would: owned by the release, so that its
+		// uninstall (and the next upgrade) knows it.
+		if svc.Annotations["meta.helm.sh/release-name"] != nc.Name || svc.Annotations["meta.helm.sh/release-namespace"] != nc.Namespace ||
+			svc.Labels["app.kubernetes.io/managed-by"] != "Helm" {
+			return fmt.Errorf("recreated without the release's ownership: annotations %v, labels %v", svc.Annotations, svc.Labels)
 		}
 		return nil
 	})
