@@ -177,6 +177,13 @@ docker-build: ## Build the operator image (IMG, default ghcr.io/nats-operator/na
 docker-push: ## Push the operator image IMG.
 	$(CONTAINER_TOOL) push $(IMG)
 
+# The platforms the bundle's CSV declares (operatorframework.io/arch.* labels).
+PLATFORMS ?= linux/amd64,linux/arm64
+
+.PHONY: docker-buildx
+docker-buildx: ## Build and push the operator image IMG for PLATFORMS (the release image).
+	$(CONTAINER_TOOL) buildx build --platform=$(PLATFORMS) --push --tag $(IMG) .
+
 # OLM bundle. The operator-sdk CLI cannot be built here, so hack/bundlegen
 # (internal/bundle) turns the kustomize output of config/manifests into
 # bundle/ and bundle.Dockerfile, and writes the operator chart's generated
@@ -184,8 +191,10 @@ docker-push: ## Push the operator image IMG.
 # run so that they never drift. internal/bundle's tests validate the result
 # with operator-framework/api and check that it is reproducible.
 PACKAGE_NAME ?= nats-operator
-CHANNELS ?= alpha
-DEFAULT_CHANNEL ?= alpha
+# OLM's channel naming convention (candidate, fast, stable, with the major
+# version): 0.x releases go to candidate-v0.
+CHANNELS ?= candidate-v0
+DEFAULT_CHANNEL ?= candidate-v0
 BUNDLE_IMG ?= $(IMG_BASE)-bundle:v$(VERSION)
 BUNDLE_GEN_FLAGS ?= --package=$(PACKAGE_NAME) --version=$(VERSION) --channels=$(CHANNELS) \
 	--default-channel=$(DEFAULT_CHANNEL) --operator-image=$(IMG)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/operator-framework/api/pkg/manifests"
 	"github.com/operator-framework/api/pkg/operators/v1alpha1"
@@ -57,11 +58,13 @@ func validate(t *testing.T, b *manifests.Bundle) (errs, warns []string) {
 	return errs, warns
 }
 
-// TestBundleValidates: zero errors; warnings are logged.
+// TestBundleValidates: zero errors and zero warnings from the validators
+// OperatorHub runs (the channel names follow OLM's convention,
+// candidate-v0).
 func TestBundleValidates(t *testing.T) {
 	errs, warns := validate(t, committedBundle(t))
 	for _, w := range warns {
-		t.Logf("warning: %s", w)
+		t.Errorf("warning: %s", w)
 	}
 	for _, e := range errs {
 		t.Errorf("error: %s", e)
@@ -362,5 +365,20 @@ func readYAML(t *testing.T, path string, into any) {
 	}
 	if err := yaml.Unmarshal(raw, into); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// TestCSVDeclaresWhatCatalogsExpect: the metadata community catalogs read
+// and the validators do not all check: a creation date, the platforms of
+// the image, and channels named by OLM's convention.
+func TestCSVDeclaresWhatCatalogsExpect(t *testing.T) {
+	csv := committedBundle(t).CSV
+	if _, err := time.Parse(time.RFC3339, csv.Annotations["createdAt"]); err != nil {
+		t.Errorf("createdAt %q: %v", csv.Annotations["createdAt"], err)
+	}
+	for _, l := range []string{"operatorframework.io/os.linux", "operatorframework.io/arch.amd64", "operatorframework.io/arch.arm64"} {
+		if csv.Labels[l] != "supported" {
+			t.Errorf("label %s = %q, want supported", l, csv.Labels[l])
+		}
 	}
 }
