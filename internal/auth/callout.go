@@ -48,14 +48,7 @@ func withCallout(a *Authorization, c Callout) (*Authorization, error) {
 		return nil, conflictf("clientsAuthSecret uses token auth, which nats-server cannot combine with the auth callout of " +
 			"serviceAccounts.mode Callout: replace the token by a users entry")
 	}
-	if out.User != "" {
-		perms := (*Permissions)(nil)
-		if out.DefaultPermissions != nil {
-			perms = fullAccess()
-		}
-		out.Users = append([]User{{User: out.User, Password: out.Password, Permissions: perms}}, out.Users...)
-		out.User, out.Password = "", ""
-	}
+	singleUserToUsers(&out)
 	out.Users = slices.DeleteFunc(out.Users, func(u User) bool { return u.User == LockedUser.User })
 	for _, u := range out.Users {
 		if u.User == CalloutUser {

@@ -62,14 +62,7 @@ func Clients(static *Authorization, roles []RoleUser, timeout int) (*Authorizati
 			return nil, conflictf("clientsAuthSecret uses token auth, which nats-server cannot combine with the users of " +
 				"enableServiceAccounts: replace the token by a users entry, or disable enableServiceAccounts")
 		}
-		if out.User != "" {
-			perms := (*Permissions)(nil)
-			if out.DefaultPermissions != nil {
-				perms = fullAccess()
-			}
-			out.Users = append([]User{{User: out.User, Password: out.Password, Permissions: perms}}, out.Users...)
-			out.User, out.Password = "", ""
-		}
+		singleUserToUsers(out)
 		if err := addRoleUsers(out, roles); err != nil {
 			return nil, err
 		}
@@ -97,4 +90,20 @@ func addRoleUsers(out *Authorization, roles []RoleUser) error {
 		out.Users = append(out.Users, User{User: r.User, Password: r.Password, Permissions: r.Permissions})
 	}
 	return nil
+}
+
+// singleUserToUsers turns a single user/password into the first users
+// entry, since nats-server refuses user/password next to a users list;
+// with full permissions, so that default_permissions do not start to
+// apply to it.
+func singleUserToUsers(a *Authorization) {
+	if a.User == "" {
+		return
+	}
+	perms := (*Permissions)(nil)
+	if a.DefaultPermissions != nil {
+		perms = fullAccess()
+	}
+	a.Users = append([]User{{User: a.User, Password: a.Password, Permissions: perms}}, a.Users...)
+	a.User, a.Password = "", ""
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -55,15 +54,5 @@ func (r *AuthReconciler) rolePermissions(ctx context.Context, nc *natsv1alpha2.N
 // deleteCalloutSecret removes <cluster>-callout once the cluster no longer
 // uses the callout; turning it on again makes new keys.
 func (r *AuthReconciler) deleteCalloutSecret(ctx context.Context, nc *natsv1alpha2.NatsCluster) error {
-	s := (&resource.CalloutSecret{Cluster: nc}).Build()
-	if err := r.Get(ctx, client.ObjectKeyFromObject(s), s); err != nil {
-		return client.IgnoreNotFound(err)
-	}
-	if !metav1.IsControlledBy(s, nc) {
-		return nil
-	}
-	if err := r.Delete(ctx, s, client.Preconditions{UID: &s.UID}); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("deleting Secret %s/%s: %w", s.Namespace, s.Name, err)
-	}
-	return nil
+	return r.deleteOwnedSecret(ctx, nc, (&resource.CalloutSecret{Cluster: nc}).Build())
 }

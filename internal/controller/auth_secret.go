@@ -45,7 +45,12 @@ func (r *AuthReconciler) writeAuthSecret(ctx context.Context, nc *natsv1alpha2.N
 
 // deleteAuthSecret removes <cluster>-auth once spec.auth needs none.
 func (r *AuthReconciler) deleteAuthSecret(ctx context.Context, nc *natsv1alpha2.NatsCluster) error {
-	s := (&resource.AuthSecret{Cluster: nc}).Build()
+	return r.deleteOwnedSecret(ctx, nc, (&resource.AuthSecret{Cluster: nc}).Build())
+}
+
+// deleteOwnedSecret deletes s if it exists and nc controls it; a Secret of
+// that name that is not the operator's is left alone.
+func (r *AuthReconciler) deleteOwnedSecret(ctx context.Context, nc *natsv1alpha2.NatsCluster, s *corev1.Secret) error {
 	if err := r.Get(ctx, client.ObjectKeyFromObject(s), s); err != nil {
 		return client.IgnoreNotFound(err)
 	}

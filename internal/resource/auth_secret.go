@@ -39,7 +39,18 @@ func (b *AuthSecret) Build() *corev1.Secret {
 // Update sets labels, data and the controller reference. It refuses a
 // Secret of that name that another controller owns.
 func (b *AuthSecret) Update(s *corev1.Secret) error {
-	if owner := metav1ControllerOf(s); owner != "" && owner != string(b.Cluster.UID) {
+	if err := claimClusterSecret(s, b.Cluster, natsv1alpha2.ComponentAuth, b.Scheme); err != nil {
+		return err
+	}
+	s.Data = maps.Clone(b.Data)
+	return nil
+}
+
+// claimClusterSecret makes s the cluster's Secret of component: the
+// operator's labels, type Opaque and the cluster's controller reference.
+// It refuses a Secret that another object controls.
+func claimClusterSecret(s *corev1.Secret, nc *natsv1alpha2.NatsCluster, component string, scheme *runtime.Scheme) error {
+	if owner := metav1ControllerOf(s); owner != "" && owner != string(nc.UID) {
 		return fmt.Errorf("secret %s/%s is controlled by another object: %w", s.Namespace, s.Name, ErrNotOwned)
 	}
 	if s.Labels == nil {
@@ -48,12 +59,11 @@ func (b *AuthSecret) Update(s *corev1.Secret) error {
 	maps.Copy(s.Labels, map[string]string{
 		natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue,
 		natsv1alpha2.LabelApp:       "nats",
-		natsv1alpha2.LabelCluster:   b.Cluster.Name,
-		natsv1alpha2.LabelComponent: natsv1alpha2.ComponentAuth,
+		natsv1alpha2.LabelCluster:   nc.Name,
+		natsv1alpha2.LabelComponent: component,
 	})
 	s.Type = corev1.SecretTypeOpaque
-	s.Data = maps.Clone(b.Data)
-	if err := controllerutil.SetControllerReference(b.Cluster, s, b.Scheme); err != nil {
+	if err := controllerutil.SetControllerReference(nc, s, scheme); err != nil {
 		return fmt.Errorf("failed setting controller reference: %w", err)
 	}
 	return nil

@@ -5,12 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"maps"
 
 	"github.com/nats-io/nkeys"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/auth"
@@ -47,19 +45,9 @@ func (b *CalloutSecret) Build() *corev1.Secret {
 // the Secret lacks or holds unreadable. It refuses a Secret of that name
 // that another controller owns.
 func (b *CalloutSecret) Update(s *corev1.Secret) error {
-	if owner := metav1ControllerOf(s); owner != "" && owner != string(b.Cluster.UID) {
-		return fmt.Errorf("secret %s/%s is controlled by another object: %w", s.Namespace, s.Name, ErrNotOwned)
+	if err := claimClusterSecret(s, b.Cluster, ComponentCallout, b.Scheme); err != nil {
+		return err
 	}
-	if s.Labels == nil {
-		s.Labels = map[string]string{}
-	}
-	maps.Copy(s.Labels, map[string]string{
-		natsv1alpha2.LabelManagedBy: natsv1alpha2.ManagedByValue,
-		natsv1alpha2.LabelApp:       "nats",
-		natsv1alpha2.LabelCluster:   b.Cluster.Name,
-		natsv1alpha2.LabelComponent: ComponentCallout,
-	})
-	s.Type = corev1.SecretTypeOpaque
 	if s.Data == nil {
 		s.Data = map[string][]byte{}
 	}
@@ -82,9 +70,6 @@ func (b *CalloutSecret) Update(s *corev1.Secret) error {
 		return fmt.Errorf("encoding %s: %w", auth.CalloutKeyRoles, err)
 	}
 	s.Data[auth.CalloutKeyRoles] = raw
-	if err := controllerutil.SetControllerReference(b.Cluster, s, b.Scheme); err != nil {
-		return fmt.Errorf("failed setting controller reference: %w", err)
-	}
 	return nil
 }
 

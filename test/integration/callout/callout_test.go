@@ -93,24 +93,7 @@ authorization {
   }
 }
 `
-	path := filepath.Join(t.TempDir(), "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.NoLog, opts.NoSigs = true, true
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
+	srv := startServer(t, conf)
 	svc := &callout.Service{
 		Issuer: issuer, XKey: xkey, Account: "$G", Namespace: ns,
 		Verifier: verifier(t, kube, verify, callout.Audience(cluster, ns)),
@@ -437,24 +420,7 @@ authorization {
   auth_callout { issuer: "` + issuerPub + `", auth_users: [ nats-callout ], xkey: "` + xkeyPub + `" }
 }
 `
-	path := filepath.Join(dir, "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.NoLog, opts.NoSigs = true, true
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
+	srv := startServer(t, conf)
 	testutil.Eventually(t, 30*time.Second, func(context.Context) error {
 		nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0))
 		if err != nil {
@@ -634,4 +600,28 @@ type failingReviews struct {
 
 func (failingReviews) Create(context.Context, *authnv1.TokenReview, metav1.CreateOptions) (*authnv1.TokenReview, error) {
 	return nil, errors.New("dial tcp 127.0.0.1: connection refused")
+}
+
+// startServer runs a nats-server with conf until the test ends.
+func startServer(t testing.TB, conf string) *server.Server {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "nats.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts, err := server.ProcessConfigFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.NoLog, opts.NoSigs = true, true
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	t.Cleanup(srv.Shutdown)
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start")
+	}
+	return srv
 }
