@@ -41,7 +41,7 @@ func referencedSecrets(nc *natsv1alpha2.NatsCluster) []secretRef {
 
 // wantsAuthSecret says whether the cluster needs <cluster>-auth at all.
 func wantsAuthSecret(nc *natsv1alpha2.NatsCluster) bool {
-	return len(referencedSecrets(nc)) > 0 || (nc.Spec.Auth != nil && nc.Spec.Auth.EnableServiceAccounts)
+	return auth.PlanFor(nc).SecretName != ""
 }
 
 // loadSources reads and parses the Secrets named in spec.auth. They are not
@@ -50,7 +50,7 @@ func wantsAuthSecret(nc *natsv1alpha2.NatsCluster) bool {
 func (r *AuthReconciler) loadSources(ctx context.Context, nc *natsv1alpha2.NatsCluster) (auth.Sources, error) {
 	a := nc.Spec.Auth
 	src := auth.Sources{
-		Clients:        a.ClientsAuthSecret != "" || a.EnableServiceAccounts,
+		Clients:        auth.PlanFor(nc).Clients,
 		ClientsTimeout: a.ClientsAuthTimeout,
 		ClusterTimeout: a.ClusterAuthTimeout,
 		GatewayTimeout: a.GatewayAuthTimeout,

@@ -13,11 +13,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/auth"
 )
 
 // AuthSecretName is the name of the Secret the chart mounts at
 // /etc/nats-config/auth/: <cluster>-auth.
-func AuthSecretName(cluster string) string { return cluster + "-auth" }
+func AuthSecretName(cluster string) string { return auth.SecretName(cluster) }
 
 // AuthSecret builds <cluster>-auth, the NATS auth fragments of one cluster
 // (keys in internal/auth), owned by the NatsCluster.

@@ -16,7 +16,7 @@ import (
 
 // CalloutSecretName is the Secret of the auth callout sidecar:
 // <cluster>-callout.
-func CalloutSecretName(cluster string) string { return cluster + "-callout" }
+func CalloutSecretName(cluster string) string { return auth.CalloutSecretName(cluster) }
 
 // ComponentCallout marks <cluster>-callout.
 const ComponentCallout = "callout"

@@ -5,8 +5,8 @@ package values
 
 import (
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
+	"github.com/nats-operator/nats-operator/internal/auth"
 	"github.com/nats-operator/nats-operator/internal/images"
-	builders "github.com/nats-operator/nats-operator/internal/resource"
 )
 
 func operatorValues(o *natsv1alpha2.OperatorConfig) OperatorJWT {
@@ -20,23 +20,13 @@ func operatorValues(o *natsv1alpha2.OperatorConfig) OperatorJWT {
 // and ServiceAccount users now go together (nats-operator#170); a
 // clientsAuthFile is used only when neither is set.
 func authValues(nc *natsv1alpha2.NatsCluster) Auth {
-	a := nc.Spec.Auth
-	if a == nil {
-		return Auth{}
-	}
-	out := Auth{
-		Clients: a.ClientsAuthSecret != "" || a.EnableServiceAccounts,
-		Cluster: a.ClusterAuthSecret != "",
-		Gateway: a.GatewayAuthSecret != "" && nc.Spec.GatewayConfig != nil,
-	}
-	if !out.Clients {
+	plan := auth.PlanFor(nc)
+	out := Auth{SecretName: plan.SecretName, Clients: plan.Clients, Cluster: plan.Cluster, Gateway: plan.Gateway}
+	if a := nc.Spec.Auth; a != nil && !out.Clients {
 		out.ClientsFile = a.ClientsAuthFile
 	}
-	if out.Clients || out.Cluster || out.Gateway {
-		out.SecretName = builders.AuthSecretName(nc.Name)
-	}
-	if a.CalloutMode() {
-		out.Callout = Callout{Enabled: true, SecretName: builders.CalloutSecretName(nc.Name), Image: images.Operator.Ref()}
+	if plan.CalloutSecretName != "" {
+		out.Callout = Callout{Enabled: true, SecretName: plan.CalloutSecretName, Image: images.Operator.Ref()}
 	}
 	return out
 }
