@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -48,7 +49,7 @@ func slimManaged(obj any) (any, error) {
 // of managedFields are replaced by their digests too: changedByOthers only
 // compares them.
 func slimDependent(u *unstructured.Unstructured) *unstructured.Unstructured {
-	meta, _ := u.Object["metadata"].(map[string]any)
+	meta := slimMetadata(u.Object["metadata"])
 	rest := make(map[string]any, len(u.Object))
 	for k, v := range u.Object {
 		if k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" {
@@ -70,6 +71,42 @@ func slimDependent(u *unstructured.Unstructured) *unstructured.Unstructured {
 		slim.SetManagedFields(fields)
 	}
 	return slim
+}
+
+// keptMetadata are the metadata fields a dependent's watch reads: its
+// identity, its owner (references, or helm-operator-plugins' owner
+// annotations), deletion, and the managedFields of changedByOthers. Labels
+// and other annotations are left out: a change of them by anyone else shows
+// in managedFields, and the Helm reconciler's own is no news.
+var keptMetadata = []string{"name", "namespace", "uid", "resourceVersion", "generation", "ownerReferences",
+	"deletionTimestamp", "finalizers", "managedFields"}
+
+// ownerAnnotationPrefixes are the annotations by which helm-operator-plugins
+// maps an object without owner references to its custom resource.
+var ownerAnnotationPrefixes = []string{"operator-sdk/", "helm.sdk.operatorframework.io/"}
+
+func slimMetadata(v any) map[string]any {
+	meta, _ := v.(map[string]any)
+	out := make(map[string]any, len(keptMetadata)+1)
+	for _, k := range keptMetadata {
+		if x, ok := meta[k]; ok {
+			out[k] = x
+		}
+	}
+	annotations, _ := meta["annotations"].(map[string]any)
+	for k, x := range annotations {
+		for _, prefix := range ownerAnnotationPrefixes {
+			if strings.HasPrefix(k, prefix) {
+				kept, _ := out["annotations"].(map[string]any)
+				if kept == nil {
+					kept = map[string]any{}
+					out["annotations"] = kept
+				}
+				kept[k] = x
+			}
+		}
+	}
+	return out
 }
 
 // digestOf is a SHA-256 of v's JSON (encoding/json sorts map keys, so equal
