@@ -301,7 +301,10 @@ func (c *natsCluster) dump() {
 				continue
 			}
 			tail := int64(10)
-			opts := &corev1.PodLogOptions{Container: st.Name, TailLines: &tail, Previous: st.RestartCount > 0}
+			// A container that exited and waits for its restart has its own
+			// log; the one before it may already be removed.
+			previous := st.RestartCount > 0 && st.State.Terminated == nil
+			opts := &corev1.PodLogOptions{Container: st.Name, TailLines: &tail, Previous: previous}
 			if logs, err := cs.CoreV1().Pods(c.ns).GetLogs(p.Name, opts).DoRaw(ctx); err == nil {
 				t.Logf("dump   log of %s/%s:\n%s", p.Name, st.Name, logs)
 			}
