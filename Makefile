@@ -87,9 +87,9 @@ RUN_PROBE_ADDR ?= 127.0.0.1:8081
 .PHONY: run
 run: $(KUSTOMIZE) $(KUBECTL_DEP) ## Run the operator from source: embedded control plane without a kubeconfig, else against the current cluster.
 	@if [ -z "$${KUBECONFIG:-}" ] && [ ! -f "$$HOME/.kube/config" ]; then \
-		echo "no kubeconfig: starting an embedded control plane (go run . local)"; \
+		echo "no kubeconfig: starting an embedded control plane (go run ./cmd/nats-operator-local)"; \
 		assets="$$(hack/testbins/install.sh)"; \
-		KUBEBUILDER_ASSETS="$$assets" go run . local --metrics-bind-address=$(RUN_METRICS_ADDR) \
+		KUBEBUILDER_ASSETS="$$assets" go run ./cmd/nats-operator-local --metrics-bind-address=$(RUN_METRICS_ADDR) \
 			--health-probe-bind-address=$(RUN_PROBE_ADDR); \
 	else \
 		$(KUSTOMIZE) build config/crd | $(KUBECTL) apply -f -; \

@@ -4,7 +4,6 @@
 //
 //	nats-operator run     the operator (default)
 //	nats-operator render  print the objects for a NatsCluster, no cluster needed
-//	nats-operator local   the operator on an embedded control plane
 //	nats-operator bootconfig  init container: advertise the node's address
 //	nats-operator callout     auth callout sidecar: ServiceAccount tokens at connect time
 package main
@@ -20,8 +19,8 @@ import (
 	"github.com/nats-operator/nats-operator/internal/cli"
 )
 
-// assets are the chart, CRDs, samples and watches.yaml, so that render and
-// local work from the binary alone.
+// assets are the chart, CRDs, samples and watches.yaml, so that render
+// works from the binary alone.
 //
 //go:embed watches.yaml config/crd/bases/*.yaml config/samples/*.yaml all:helm-charts/nats-cluster
 var assets embed.FS
@@ -46,7 +45,7 @@ func run(args []string) error {
 	case "render":
 		return cli.Render(ctx, args, fs.FS(assets), os.Stdin, os.Stdout)
 	case "local":
-		return cli.Local(ctx, args, assets, os.Stdout)
+		return fmt.Errorf("the embedded control plane is `make run` (go run ./cmd/nats-operator-local), not part of the operator's binary")
 	case "bootconfig":
 		return cli.BootConfig(ctx, args, os.Stdout)
 	case "callout":
@@ -56,6 +55,6 @@ func run(args []string) error {
 		}
 		return cli.Callout(ctx, args, cfg)
 	default:
-		return fmt.Errorf("unknown command %q (want run, render, local, bootconfig or callout)", cmd)
+		return fmt.Errorf("unknown command %q (want run, render, bootconfig or callout)", cmd)
 	}
 }

@@ -79,3 +79,20 @@ func TestUnknownCommand(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestImageHasNoEnvtest: envtest creates a cache directory when a program
+// starts and panics where it cannot, and the operator's image runs its
+// containers (the operator, bootconfig, the callout sidecar) with a
+// read-only root filesystem: the binary must not link it (the embedded
+// control plane of make run is cmd/nats-operator-local).
+func TestImageHasNoEnvtest(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.Contains(pkg, "controller-runtime/pkg/envtest") || strings.Contains(pkg, "controller-runtime/pkg/internal/testing") {
+			t.Errorf("the operator's binary links %s", pkg)
+		}
+	}
+}

@@ -40,7 +40,7 @@ func parseCalloutFlags(args []string) (*calloutFlags, error) {
 	fs.StringVar(&f.namespace, "namespace", os.Getenv("POD_NAMESPACE"), "the NatsCluster's namespace (env POD_NAMESPACE)")
 	fs.StringVar(&f.verify, "verify", "issuer-keys", "how tokens are verified: issuer-keys (offline, the API server's service-account issuer keys) or token-review (the TokenReview API)")
 	fs.StringVar(&f.account, "account", "$G", "the account users are placed in")
-	bindLogFlags(fs)
+	BindLogFlags(fs)
 	fs.StringVar(&f.rolesFile, "roles-file", path.Join(auth.CalloutDir, auth.CalloutKeyRoles), `the NatsServiceRoles' permissions as the operator writes them into the callout Secret; "" reads the NatsServiceRoles from the API server (needs get on natsserviceroles)`)
 	if err := fs.Parse(args); err != nil {
 		return nil, err

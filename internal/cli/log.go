@@ -11,7 +11,8 @@ var zapOpts = zap.Options{Development: false}
 
 // bindLogFlags adds the --zap-* flags; the logger is set before any
 // controller starts, so that nothing logs through the default no-op logger.
-func bindLogFlags(fs *flag.FlagSet) {
+// BindLogFlags adds the --zap-* logging flags to fs.
+func BindLogFlags(fs *flag.FlagSet) {
 	zapOpts.BindFlags(fs)
 }
 
@@ -21,7 +22,7 @@ func SetupLogging() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 }
 
-// setupConsoleLogging is SetupLogging for a person at a terminal (local).
-func setupConsoleLogging() {
+// SetupConsoleLogging is SetupLogging for a person at a terminal (local).
+func SetupConsoleLogging() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts), zap.ConsoleEncoder()))
 }

@@ -51,7 +51,7 @@ func parseRunFlags(args []string) (*runFlags, error) {
 	fs.StringVar(&f.featureGates, "feature-gates", "", "nats-operator compatible gates, e.g. ClusterScoped=true (all namespaces)")
 	fs.BoolVar(&f.allowOwned, "allow-owned-config-overrides", os.Getenv(AllowOwnedConfigOverridesEnv) == "true",
 		"let config.merge and spec.chartValues set the nats.conf keys the operator owns (auth, listeners); see docs/security.md (env "+AllowOwnedConfigOverridesEnv+")")
-	bindLogFlags(fs)
+	BindLogFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

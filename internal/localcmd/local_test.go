@@ -1,4 +1,4 @@
-package cli_test
+package localcmd_test
 
 import (
 	"bytes"
@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-operator/nats-operator/internal/cli"
+	"github.com/nats-operator/nats-operator/internal/localcmd"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
@@ -77,7 +77,7 @@ func TestLocalServesAndPrintsTheOperatorEndpoints(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- cli.Local(ctx, []string{"--dir", t.TempDir(), "--metrics-bind-address", metrics, "--health-probe-bind-address", probe},
+		done <- localcmd.Local(ctx, []string{"--dir", t.TempDir(), "--metrics-bind-address", metrics, "--health-probe-bind-address", probe},
 			testutil.RepoFS(), &out)
 	}()
 	defer func() {
@@ -112,24 +112,6 @@ func TestLocalServesAndPrintsTheOperatorEndpoints(t *testing.T) {
 		code, body, err := get(ctx, c.url)
 		if err != nil || code != http.StatusOK || !strings.Contains(body, c.body) {
 			t.Errorf("GET %s: %d %v, body lacks %q", c.url, code, err, c.body)
-		}
-	}
-}
-
-func TestEndpoints(t *testing.T) {
-	tests := []struct {
-		metrics, probe string
-		secure         bool
-		want           cli.ServedEndpoints
-	}{
-		{":8443", ":8081", true, cli.ServedEndpoints{Metrics: "https://localhost:8443/metrics", Health: "http://localhost:8081/healthz"}},
-		{"127.0.0.1:8080", "127.0.0.1:8081", false, cli.ServedEndpoints{Metrics: "http://127.0.0.1:8080/metrics", Health: "http://127.0.0.1:8081/healthz"}},
-		{"0", "", false, cli.ServedEndpoints{Metrics: "off", Health: "off"}},
-		{"[::1]:9", "0.0.0.0:7", false, cli.ServedEndpoints{Metrics: "http://[::1]:9/metrics", Health: "http://localhost:7/healthz"}},
-	}
-	for _, tt := range tests {
-		if got := cli.Endpoints(tt.metrics, tt.secure, tt.probe); got != tt.want {
-			t.Errorf("Endpoints(%q, %v, %q) = %+v, want %+v", tt.metrics, tt.secure, tt.probe, got, tt.want)
 		}
 	}
 }

@@ -1,4 +1,9 @@
-package cli
+// Package localcmd is `make run` without a kubeconfig: the operator on an
+// embedded control plane. It lives in its own command
+// (cmd/nats-operator-local) because envtest, which it needs, creates a
+// cache directory when the program starts and panics where it cannot:
+// the operator's image runs with a read-only root filesystem.
+package localcmd
 
 import (
 	"context"
@@ -11,6 +16,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nats-operator/nats-operator/internal/cli"
 	"github.com/nats-operator/nats-operator/internal/localenv"
 )
 
@@ -26,11 +32,11 @@ func Local(ctx context.Context, args []string, assets fs.FS, stdout io.Writer) e
 	// Loopback only, and plain HTTP: this is a person's machine, not a cluster.
 	metricsAddr := flags.String("metrics-bind-address", "127.0.0.1:8080", `the operator's metrics address (plain HTTP); "0" disables metrics`)
 	probeAddr := flags.String("health-probe-bind-address", "127.0.0.1:8081", `the operator's health probe address; "0" disables the probes`)
-	bindLogFlags(flags)
+	cli.BindLogFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	setupConsoleLogging()
+	cli.SetupConsoleLogging()
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return errors.New("KUBEBUILDER_ASSETS is not set: `make run` builds kube-apiserver and etcd (hack/testbins/install.sh) and sets it")
 	}
@@ -40,7 +46,7 @@ func Local(ctx context.Context, args []string, assets fs.FS, stdout io.Writer) e
 	}
 	defer func() { _ = env.Stop() }()
 
-	served := Endpoints(*metricsAddr, false, *probeAddr)
+	served := cli.Endpoints(*metricsAddr, false, *probeAddr)
 	fmt.Fprintf(stdout, "control plane up; kubeconfig: %s\noperator metrics: %s\noperator health: %s (and /readyz)\n",
 		env.Kubeconfig, served.Metrics, served.Health)
 	clusters, err := env.ApplySamples(ctx)
