@@ -206,12 +206,23 @@ func clusterBlock(v *ChartValues, r release, caps Capabilities, routes natsconf.
 		cluster.Set("routes", routes)
 	}
 	if caps.ClusterName {
-		cluster.Set("name", natsconf.String(r.name))
+		cluster.Set("name", natsconf.String(clusterName(v, r)))
 	}
 	if v.TLS.Routes.Secret != "" {
 		cluster.Set("tls", tlsBlock(v.TLS.Routes))
 	}
 	return cluster
+}
+
+// clusterName is the NATS cluster's name: the NatsCluster's, or with a
+// gateway the gateway's, which nats-server requires to be the same (it
+// refuses to start with "cluster name conflicts between cluster and
+// gateway definitions", a check the config parser does not make).
+func clusterName(v *ChartValues, r release) string {
+	if v.Gateway.Enabled && v.Gateway.Name != "" {
+		return v.Gateway.Name
+	}
+	return r.name
 }
 
 func gatewayBlock(v *ChartValues) *natsconf.Map {
