@@ -932,6 +932,12 @@ type Condition struct {
 	// LastTransitionTime is when the status last changed.
 	// +optional
 	LastTransitionTime metav1.Time `json:"lastTransitionTime,omitempty"`
+	// ObservedGeneration is the NatsCluster generation the condition
+	// speaks of: for Deployed, the spec the running release was made from;
+	// for Ready, that spec's servers. kubectl wait waits while it is behind
+	// metadata.generation.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 }
 
 // DeployedRelease names the running Helm release. Its manifest is not

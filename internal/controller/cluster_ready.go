@@ -44,7 +44,26 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, status.SetReady(ctx, r.Client, req.NamespacedName, status.Ready(desiredSize(&nc), sts))
+	return ctrl.Result{}, status.SetReady(ctx, r.Client, req.NamespacedName, readyOf(&nc, sts))
+}
+
+// readyOf is the Ready condition of the spec that runs. Until the Helm
+// reconciler has deployed the current generation (or while it refuses it),
+// Ready keeps speaking of the running one, with its observedGeneration, so
+// that kubectl wait --for=condition=Ready after an edit waits for the edit.
+func readyOf(nc *natsv1alpha2.NatsCluster, sts *appsv1.StatefulSet) natsv1alpha2.Condition {
+	ready := status.Ready(desiredSize(nc), sts)
+	ready.ObservedGeneration = nc.Generation
+	if status.Applied(nc) {
+		return ready
+	}
+	if old := status.Find(nc.Status.Conditions, natsv1alpha2.ConditionReady); old != nil {
+		return *old
+	}
+	if d := status.Find(nc.Status.Conditions, natsv1alpha2.ConditionDeployed); d != nil {
+		ready.ObservedGeneration = d.ObservedGeneration
+	}
+	return ready
 }
 
 func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Request) (*appsv1.StatefulSet, error) {
@@ -69,10 +88,21 @@ func desiredSize(nc *natsv1alpha2.NatsCluster) int32 {
 func (r *ClusterReadyReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("natscluster-ready").
-		For(&natsv1alpha2.NatsCluster{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, stateStale))).
+		For(&natsv1alpha2.NatsCluster{}, builder.WithPredicates(predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, stateStale, readyBehind))).
 		Owns(&appsv1.StatefulSet{}).
 		Complete(r)
 }
+
+// readyBehind passes the updates after which Ready speaks of an older spec
+// than the one the Helm reconciler has just deployed.
+var readyBehind = predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+	nc, ok := e.ObjectNew.(*natsv1alpha2.NatsCluster)
+	if !ok || !status.Applied(nc) {
+		return false
+	}
+	ready := status.Find(nc.Status.Conditions, natsv1alpha2.ConditionReady)
+	return ready == nil || ready.ObservedGeneration != nc.Generation
+}}
 
 // stateStale passes the updates after which the stored state no longer
 // matches the conditions, e.g. the Helm reconciler reporting a refused

@@ -126,7 +126,7 @@ func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ..
 	if helm.DeployedRelease != nil {
 		helm.DeployedRelease.Digest = manifestDigest(desired)
 	}
-	owned := helmOwnedStatus(before, helm)
+	owned := helmOwnedStatus(before, helm, desired.GetGeneration())
 	after := mergeHelmStatus(before, owned)
 	if equality.Semantic.DeepEqual(before, after) {
 		desired.Object = current.Object
@@ -160,7 +160,9 @@ func manifestDigest(obj *unstructured.Unstructured) string {
 // Deployed means the last good release is running: where the reconciler
 // says it does not know (a refused dry-run, pause), the release it
 // deployed is still the one running, so Deployed and deployedRelease stay.
-func helmOwnedStatus(current, helm natsv1alpha2.ClusterStatus) natsv1alpha2.ClusterStatus {
+// Deployed's observedGeneration is the generation the running release was
+// made from: generation when this reconcile deployed it, else unchanged.
+func helmOwnedStatus(current, helm natsv1alpha2.ClusterStatus, generation int64) natsv1alpha2.ClusterStatus {
 	out := natsv1alpha2.ClusterStatus{DeployedRelease: helm.DeployedRelease}
 	for _, c := range helm.Conditions {
 		if helmConditionTypes[c.Type] {
@@ -172,6 +174,14 @@ func helmOwnedStatus(current, helm natsv1alpha2.ClusterStatus) natsv1alpha2.Clus
 	if deployed != nil && deployed.Status == metav1.ConditionUnknown && last != nil && last.Status == metav1.ConditionTrue {
 		*deployed = *last
 		out.DeployedRelease = current.DeployedRelease
+	}
+	if deployed != nil {
+		switch {
+		case deployed.Status == metav1.ConditionTrue && !status.HelmHeldBack(out.Conditions):
+			deployed.ObservedGeneration = generation
+		case last != nil:
+			deployed.ObservedGeneration = last.ObservedGeneration
+		}
 	}
 	return out
 }

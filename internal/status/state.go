@@ -47,6 +47,24 @@ var HelmConditionTypes = map[string]bool{
 	"Initialized":                        true,
 }
 
+// HelmHeldBack tells whether the Helm reconciler did not apply the current
+// spec: it refused it (ReleaseFailed, Irreconcilable) or is paused.
+func HelmHeldBack(conds []natsv1alpha2.Condition) bool {
+	for _, t := range []string{natsv1alpha2.ConditionReleaseFailed, natsv1alpha2.ConditionIrreconcilable, natsv1alpha2.ConditionPaused} {
+		if c := Find(conds, t); c != nil && c.Status == metav1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// Applied tells whether the running release was made from the NatsCluster's
+// current spec (Deployed's observedGeneration).
+func Applied(nc *natsv1alpha2.NatsCluster) bool {
+	d := Find(nc.Status.Conditions, natsv1alpha2.ConditionDeployed)
+	return d != nil && d.Status == metav1.ConditionTrue && d.ObservedGeneration == nc.Generation
+}
+
 // HelmReported tells whether the Helm reconciler has written its status:
 // until then there is no state to tell (the first install is running), and
 // its write is the next change anyway.

@@ -186,3 +186,38 @@ func TestKubectlNamesResolve(t *testing.T) {
 		t.Errorf("NatsServiceRole columns %v, want Cluster and Token", columns)
 	}
 }
+
+// TestConditionsSayWhichGeneration: Deployed's observedGeneration is the
+// spec the running release was made from and Ready's the spec whose servers
+// it counts, so kubectl wait --for=condition=Ready right after an edit waits
+// for that edit: both follow an applied edit (even one that leaves the
+// StatefulSet alone), and neither moves to a refused one.
+func TestConditionsSayWhichGeneration(t *testing.T) {
+	nc := deployed(t, "generations")
+	generations := func(want int64) {
+		t.Helper()
+		testutil.Eventually(t, timeout, func(ctx context.Context) error {
+			var cur natsv1alpha2.NatsCluster
+			if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &cur); err != nil {
+				return err
+			}
+			d, r := conditionOf(&cur, natsv1alpha2.ConditionDeployed), conditionOf(&cur, natsv1alpha2.ConditionReady)
+			if d == nil || r == nil || d.ObservedGeneration != want || r.ObservedGeneration != want {
+				return fmt.Errorf("generation %d: Deployed %+v, Ready %+v; want both at %d", cur.Generation, d, r, want)
+			}
+			return nil
+		})
+	}
+	generations(nc.Generation)
+
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) {
+		s.ServicePolicy = &natsv1alpha2.ServicePolicy{Labels: map[string]string{"team": "messaging"}}
+	})
+	generations(nc.Generation + 1)
+
+	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) {
+		s.ChartValues = &apiextensionsv1.JSON{Raw: []byte(`{"config": {"merge": {"max_payloads": 1}}}`)}
+	})
+	waitState(t, nc, natsv1alpha2.StateRefused)
+	generations(nc.Generation + 1)
+}
