@@ -85,8 +85,10 @@ RUN_METRICS_ADDR ?= 127.0.0.1:8080
 RUN_PROBE_ADDR ?= 127.0.0.1:8081
 
 .PHONY: run
-run: $(KUSTOMIZE) $(KUBECTL_DEP) ## Run the operator from source: embedded control plane without a kubeconfig, else against the current cluster.
-	@if [ -z "$${KUBECONFIG:-}" ] && [ ! -f "$$HOME/.kube/config" ]; then \
+run: $(KUSTOMIZE) $(KUBECTL_DEP) ## Run the operator from source: embedded control plane without a kubeconfig, else against the current cluster; NODE=1: on a real single-node cluster with NATS pods (make e2e-up).
+	@if [ "$(NODE)" = 1 ]; then \
+		$(MAKE) --no-print-directory e2e-up; \
+	elif [ -z "$${KUBECONFIG:-}" ] && [ ! -f "$$HOME/.kube/config" ]; then \
 		echo "no kubeconfig: starting an embedded control plane (go run ./cmd/nats-operator-local)"; \
 		assets="$$(hack/testbins/install.sh)"; \
 		KUBEBUILDER_ASSETS="$$assets" go run ./cmd/nats-operator-local --metrics-bind-address=$(RUN_METRICS_ADDR) \
@@ -117,10 +119,17 @@ verify-generated: $(CONTROLLER_GEN) $(KUSTOMIZE) ## Fail if the generated files 
 	fi
 
 .PHONY: test
-test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, all tests incl. envtest and test/kubectl (bin/kubectl), then each fuzzer briefly.
+test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, all tests incl. envtest and test/kubectl (bin/kubectl), each fuzzer briefly, then make e2e on a real node (root; E2E=0 leaves it out).
 	assets="$$(hack/testbins/install.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 60m
 	$(MAKE) fuzz FUZZTIME=$(TEST_FUZZTIME)
+	@if [ "$(E2E)" = 0 ]; then \
+		echo "make test: E2E=0, the end-to-end tier (make e2e) was not run" >&2; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "make test: the end-to-end tier (make e2e) needs root and was not run; CI runs it" >&2; \
+	else \
+		$(MAKE) --no-print-directory e2e; \
+	fi
 
 # How long `make test` runs each fuzzer beyond its seed corpus. The
 # instrumented build costs a few minutes once (the Go build cache keeps it).

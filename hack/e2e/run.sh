@@ -58,7 +58,11 @@ run_tests() {
 if [[ $mode == up ]]; then
 	"$E2E_HERE/node.sh" up
 	deploy deploy
-	e2e_log "operator deployed; export KUBECONFIG=$E2E_KUBECONFIG; stop with make e2e-down"
+	# The README's example, so that there are NATS pods to look at.
+	kubectl apply -f "$E2E_REPO/config/samples/nats_v1alpha2_natscluster.yaml"
+	kubectl wait --for=condition=Ready natscluster/example-nats --timeout=5m
+	kubectl get natsclusters,pods -o wide
+	e2e_log "operator deployed, example-nats running; export KUBECONFIG=$E2E_KUBECONFIG; stop with make e2e-down"
 	exit 0
 fi
 
