@@ -79,8 +79,10 @@ func CheckServer(r Release) []string {
 	if o.StoreDir != "" && o.StoreDir != storeDir {
 		problems = append(problems, fmt.Sprintf("JetStream stores in %q, not on the volume at %s", o.StoreDir, storeDir))
 	}
-	if o.Cluster.Name != "" && o.Cluster.Name != r.Name {
-		problems = append(problems, fmt.Sprintf("cluster name is %q, not the NatsCluster's name %q", o.Cluster.Name, r.Name))
+	// With a gateway the cluster takes the gateway's name, as nats-server
+	// requires; else the NatsCluster's.
+	if want := clusterNameOf(r.Name, o); o.Cluster.Name != "" && o.Cluster.Name != want {
+		problems = append(problems, fmt.Sprintf("cluster name is %q, not %q (the NatsCluster's, or its gateway's)", o.Cluster.Name, want))
 	}
 	return problems
 }
@@ -587,4 +589,13 @@ func checkListeners(o *server.Options, c *corev1.Container) []string {
 	}
 	sort.Strings(problems)
 	return problems
+}
+
+// clusterNameOf is the NATS cluster name the operator gives a release: the
+// gateway's name when it has a gateway, else the NatsCluster's.
+func clusterNameOf(release string, o *server.Options) string {
+	if o.Gateway.Name != "" {
+		return o.Gateway.Name
+	}
+	return release
 }
