@@ -1,6 +1,9 @@
 package auth
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // CalloutUser is the NATS user of the callout sidecar (nats-operator
 // callout) in ServiceAccount-callout mode.
@@ -18,6 +21,9 @@ type Callout struct {
 	Issuer, XKey string
 	// Password is the sidecar's own password (user CalloutUser).
 	Password string
+	// RenewAt is when the operator replaces the keys (not part of
+	// clients.conf).
+	RenewAt time.Time
 }
 
 // calloutBlock is auth_callout in an authorization block.

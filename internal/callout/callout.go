@@ -10,7 +10,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -53,6 +55,9 @@ type Service struct {
 	// XKey, when set, decrypts requests and encrypts responses: its public
 	// key is auth_callout.xkey.
 	XKey nkeys.KeyPair
+	// Keys, when set, replaces Issuer and XKey and is asked at every
+	// request, so that rotated keys take effect without a restart.
+	Keys KeySource
 	// Account is the account users are placed in ("$G", the global
 	// account, when nats.conf defines none).
 	Account string
@@ -87,13 +92,14 @@ func (s *Service) Serve(ctx context.Context, nc *nats.Conn) error {
 // respond answers one request; a request it cannot even read gets no
 // answer, which nats-server counts as a refusal.
 func (s *Service) respond(ctx context.Context, m *nats.Msg) {
+	issuer, xkey := s.keys()
 	serverXKey := m.Header.Get(xkeyHeader)
 	raw := m.Data
 	if serverXKey != "" {
-		if s.XKey == nil {
+		if xkey == nil {
 			return
 		}
-		opened, err := s.XKey.Open(raw, serverXKey)
+		opened, err := xkey.Open(raw, serverXKey)
 		if err != nil {
 			s.Log.Info("authorization request not sealed for this xkey", "error", err.Error())
 			return
@@ -105,13 +111,13 @@ func (s *Service) respond(ctx context.Context, m *nats.Msg) {
 		s.Log.Info("unreadable authorization request", "error", err.Error())
 		return
 	}
-	resp, err := s.Authorize(ctx, req)
+	resp, err := s.authorize(ctx, req, issuer)
 	if err != nil {
 		return
 	}
 	out := []byte(resp)
 	if serverXKey != "" {
-		if out, err = s.XKey.Seal(out, serverXKey); err != nil {
+		if out, err = xkey.Seal(out, serverXKey); err != nil {
 			return
 		}
 	}
@@ -122,9 +128,27 @@ func (s *Service) respond(ctx context.Context, m *nats.Msg) {
 // reason for the refusal (which nats-server logs, and the client sees as
 // "Authorization Violation").
 func (s *Service) Authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
+	issuer, _ := s.keys()
+	return s.authorize(ctx, req, issuer)
+}
+
+// keys are the issuer and xkey in force now.
+func (s *Service) keys() (issuer, xkey nkeys.KeyPair) {
+	if s.Keys == nil {
+		return s.Issuer, s.XKey
+	}
+	issuer, xkey, err := s.Keys.Current()
+	if err != nil {
+		s.Log.Info("reading the callout keys; the previous ones stay in use", "error", err.Error())
+		return s.Issuer, s.XKey
+	}
+	return issuer, xkey
+}
+
+func (s *Service) authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims, issuer nkeys.KeyPair) (string, error) {
 	rc := jwt.NewAuthorizationResponseClaims(req.UserNkey)
 	rc.Audience = req.Server.ID
-	user, err := s.user(ctx, req)
+	user, err := s.user(ctx, req, issuer)
 	opts := req.ConnectOptions
 	secrets := []string{opts.Password, opts.Token}
 	if err != nil {
@@ -135,11 +159,11 @@ func (s *Service) Authorize(ctx context.Context, req *jwt.AuthorizationRequestCl
 		rc.Jwt = user
 		s.Log.V(1).Info("connection authorized", "user", auth.Redact(opts.Username, secrets...), "host", req.ClientInformation.Host)
 	}
-	return rc.Encode(s.Issuer)
+	return rc.Encode(issuer)
 }
 
 // user verifies the client's token and builds its user JWT.
-func (s *Service) user(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
+func (s *Service) user(ctx context.Context, req *jwt.AuthorizationRequestClaims, issuer nkeys.KeyPair) (string, error) {
 	opts := req.ConnectOptions
 	token := opts.Password
 	if token == "" {
@@ -177,7 +201,7 @@ func (s *Service) user(ctx context.Context, req *jwt.AuthorizationRequestClaims)
 	uc.Audience = s.Account
 	uc.Expires = id.Expires.Unix()
 	applyPermissions(&uc.Permissions, perms)
-	return uc.Encode(s.Issuer)
+	return uc.Encode(issuer)
 }
 
 // applyPermissions writes a role's permissions into a user JWT; nil
@@ -202,4 +226,74 @@ func applyPermissions(out *jwt.Permissions, p *auth.Permissions) {
 			out.Resp.MaxMsgs = 1
 		}
 	}
+}
+
+// KeySource gives the issuer and xkey in force.
+type KeySource interface {
+	Current() (issuer, xkey nkeys.KeyPair, err error)
+}
+
+// FileKeys reads the issuer and xkey seeds from the mounted callout Secret
+// and reads them again when the files change: the operator rotates the
+// keys, and the kubelet updates the mount.
+type FileKeys struct {
+	IssuerPath, XKeyPath string
+
+	mu           sync.Mutex
+	stamp        string
+	issuer, xkey nkeys.KeyPair
+}
+
+// Current implements KeySource.
+func (k *FileKeys) Current() (nkeys.KeyPair, nkeys.KeyPair, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	stamp, err := fileStamp(k.IssuerPath, k.XKeyPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	if stamp == k.stamp && k.issuer != nil {
+		return k.issuer, k.xkey, nil
+	}
+	issuer, err := readSeed(k.IssuerPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	var xkey nkeys.KeyPair
+	if k.XKeyPath != "" {
+		if xkey, err = readSeed(k.XKeyPath); err != nil {
+			return nil, nil, err
+		}
+	}
+	k.stamp, k.issuer, k.xkey = stamp, issuer, xkey
+	return issuer, xkey, nil
+}
+
+// fileStamp changes when any of the files does (size and modification
+// time; the kubelet swaps a Secret's files as a whole).
+func fileStamp(paths ...string) (string, error) {
+	var b strings.Builder
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%s:%d:%d;", p, fi.Size(), fi.ModTime().UnixNano())
+	}
+	return b.String(), nil
+}
+
+func readSeed(path string) (nkeys.KeyPair, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	kp, err := nkeys.FromSeed([]byte(strings.TrimSpace(string(raw))))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not an nkey seed", path)
+	}
+	return kp, nil
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nkeys"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -84,15 +83,12 @@ func Callout(ctx context.Context, args []string, cfg *rest.Config) error {
 // service builds the callout service from the flags: keys from their
 // files, the chosen verifier and the NatsServiceRoles from the API server.
 func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.Service, error) {
-	issuer, err := seedFile(f.issuerSeedFile)
+	// The operator rotates the keys; the files are read again when they
+	// change. A first read here fails the start on a missing or bad seed.
+	keys := &callout.FileKeys{IssuerPath: f.issuerSeedFile, XKeyPath: f.xkeySeedFile}
+	issuer, xkey, err := keys.Current()
 	if err != nil {
 		return nil, err
-	}
-	var xkey nkeys.KeyPair
-	if f.xkeySeedFile != "" {
-		if xkey, err = seedFile(f.xkeySeedFile); err != nil {
-			return nil, err
-		}
 	}
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -118,21 +114,9 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 		}
 	}
 	return &callout.Service{
-		Issuer: issuer, XKey: xkey, Account: f.account, Namespace: f.namespace,
+		Issuer: issuer, XKey: xkey, Keys: keys, Account: f.account, Namespace: f.namespace,
 		Verifier: verifier, Roles: roles, Log: ctrl.Log.WithName("callout"),
 	}, nil
-}
-
-func seedFile(path string) (nkeys.KeyPair, error) {
-	seed, err := readTrimmed(path)
-	if err != nil {
-		return nil, err
-	}
-	kp, err := nkeys.FromSeed([]byte(seed))
-	if err != nil {
-		return nil, fmt.Errorf("%s: not an nkey seed", path)
-	}
-	return kp, nil
 }
 
 func readTrimmed(path string) (string, error) {

@@ -22,7 +22,7 @@ func (r *AuthReconciler) calloutKeys(ctx context.Context, nc *natsv1alpha2.NatsC
 	if err != nil {
 		return nil, err
 	}
-	b := &resource.CalloutSecret{Cluster: nc, Roles: roles, Scheme: r.Scheme}
+	b := &resource.CalloutSecret{Cluster: nc, Roles: roles, Scheme: r.Scheme, Now: r.now()}
 	s := b.Build()
 	_, err = controllerutil.CreateOrUpdate(ctx, r.Client, s, func() error { return b.Update(s) })
 	switch {

@@ -90,7 +90,11 @@ func (r *AuthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err := r.report(ctx, &nc, readyCondition(files, tokens.users, plan, &nc)); err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{RequeueAfter: r.requeueAfter(tokens.renewAt)}, nil
+	renewAt := tokens.renewAt
+	if c := src.Callout; c != nil && !c.RenewAt.IsZero() && (renewAt.IsZero() || c.RenewAt.Before(renewAt)) {
+		renewAt = c.RenewAt
+	}
+	return ctrl.Result{RequeueAfter: r.requeueAfter(renewAt)}, nil
 }
 
 // reconcileGone stops watching a deleted cluster's Secrets and deletes its

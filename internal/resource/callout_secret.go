@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nkeys"
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,18 @@ type CalloutSecret struct {
 	// written as roles.json for the sidecar.
 	Roles  map[string]natsv1alpha2.Permissions
 	Scheme *runtime.Scheme
+	// Now is the time of the write: keys older than CalloutKeyLifetime are
+	// replaced.
+	Now time.Time
 }
+
+// CalloutKeyLifetime is how long the callout sidecar's issuer and xkey are
+// used before the operator replaces them.
+const CalloutKeyLifetime = 90 * 24 * time.Hour
+
+// AnnotationCalloutKeysCreatedAt is when the keys of <cluster>-callout were
+// made (RFC 3339).
+const AnnotationCalloutKeysCreatedAt = "nats.io/callout-keys-created-at"
 
 // Build returns the Secret's identity.
 func (b *CalloutSecret) Build() *corev1.Secret {
@@ -51,8 +63,17 @@ func (b *CalloutSecret) Update(s *corev1.Secret) error {
 	if s.Data == nil {
 		s.Data = map[string][]byte{}
 	}
+	created, err := time.Parse(time.RFC3339, s.Annotations[AnnotationCalloutKeysCreatedAt])
+	rotate := err != nil || !b.Now.Before(created.Add(CalloutKeyLifetime))
+	if rotate {
+		if s.Annotations == nil {
+			s.Annotations = map[string]string{}
+		}
+		s.Annotations[AnnotationCalloutKeysCreatedAt] = b.Now.UTC().Format(time.RFC3339)
+	}
 	for _, k := range calloutKeys {
-		if k.valid(s.Data[k.name]) {
+		// Rotation replaces the keys; the password stays.
+		if k.valid(s.Data[k.name]) && (!rotate || k.name == auth.CalloutKeyPassword) {
 			continue
 		}
 		v, err := k.create()
@@ -94,7 +115,11 @@ func CalloutKeys(s *corev1.Secret) (*auth.Callout, error) {
 	if password == "" {
 		return nil, fmt.Errorf("secret %s/%s: no %s", s.Namespace, s.Name, auth.CalloutKeyPassword)
 	}
-	return &auth.Callout{Issuer: issuer, XKey: xkey, Password: password}, nil
+	out := &auth.Callout{Issuer: issuer, XKey: xkey, Password: password}
+	if created, err := time.Parse(time.RFC3339, s.Annotations[AnnotationCalloutKeysCreatedAt]); err == nil {
+		out.RenewAt = created.Add(CalloutKeyLifetime)
+	}
+	return out, nil
 }
 
 // calloutKeys are the keys of <cluster>-callout: what a usable value is,

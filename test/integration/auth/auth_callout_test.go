@@ -272,3 +272,73 @@ func noTokenSecretsRules(t *testing.T) []rbacv1.PolicyRule {
 	t.Fatal("config/no-token-secrets has no manager-role")
 	return nil
 }
+
+// TestCalloutKeysRotate: once the callout keys are CalloutKeyLifetime old
+// the operator replaces them in <cluster>-callout and in clients.conf at
+// once; a sidecar reading the mounted files signs with the new keys as soon
+// as the files change, and a server with the new clients.conf lets clients
+// in again.
+func TestCalloutKeysRotate(t *testing.T) {
+	testutil.Integration(t)
+	clock := startOperator(t, operatorConfig{})
+	ctx := context.Background()
+	ns := cp.Namespace(t, "callout-rotate")
+	create(t, serviceAccount(ns, "orders"))
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true,
+		ServiceAccounts: &natsv1alpha2.ServiceAccountsAuth{Mode: natsv1alpha2.ServiceAccountsCallout}})
+	create(t, nc)
+	orders := role(ns, "orders", natsv1alpha2.Permissions{})
+	create(t, orders)
+	deleteAtEnd(t, orders, nc)
+	calloutKey := types.NamespacedName{Namespace: ns, Name: resource.CalloutSecretName(clusterName)}
+	keysOf := func(s *corev1.Secret) *auth.Callout {
+		k, err := resource.CalloutKeys(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	first := waitSecret(t, calloutKey, func(s *corev1.Secret) error { _, err := resource.CalloutKeys(s); return err })
+	old := keysOf(first)
+
+	clock.Advance(resource.CalloutKeyLifetime + time.Hour)
+	rotated := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
+		if k, err := resource.CalloutKeys(s); err != nil || k.Issuer == old.Issuer {
+			return errors.New("the callout keys were not replaced")
+		}
+		return nil
+	})
+	fresh := keysOf(rotated)
+	if fresh.XKey == old.XKey || fresh.Password != old.Password {
+		t.Errorf("rotation: xkey replaced %v, password kept %v", fresh.XKey != old.XKey, fresh.Password == old.Password)
+	}
+	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), fresh.Issuer) {
+			return errors.New("clients.conf does not name the new issuer yet")
+		}
+		return nil
+	})
+
+	// The pod after the kubelet's update: the server with the new
+	// clients.conf, the sidecar with the new files.
+	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
+	runSidecar(t, srv.ClientURL(), rotated, ns)
+	kube, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "orders", &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{Audiences: []string{callout.Audience(clusterName, ns)}, ExpirationSeconds: ptr.To[int64](600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, timeout, func(context.Context) error {
+		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", tr.Status.Token), nats.MaxReconnects(0))
+		if err != nil {
+			return err
+		}
+		c.Close()
+		return nil
+	})
+}
