@@ -12,6 +12,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/objcheck"
+	"github.com/nats-operator/nats-operator/internal/overlay"
 	"github.com/nats-operator/nats-operator/internal/values"
 )
 
@@ -33,7 +34,7 @@ type Guard struct {
 // *Refusal naming every problem otherwise.
 func (g Guard) Check(manifest string, nc *natsv1alpha2.NatsCluster) error {
 	r := &report{cluster: nc.Namespace + "/" + nc.Name}
-	objs, err := decodeObjects(manifest)
+	objs, err := overlay.DecodeManifest(manifest)
 	if err != nil {
 		r.add(yamlFix, "%v", err)
 		return r.err()

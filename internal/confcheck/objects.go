@@ -1,46 +1,14 @@
 package confcheck
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 )
-
-// decodeObjects splits a rendered manifest into objects exactly as Helm's
-// kube client does before it applies them (the YAML-or-JSON stream decoder
-// of the resource builder), so the guard sees the objects Helm would create
-// and not another reading of the same text.
-func decodeObjects(manifest string) ([]*unstructured.Unstructured, error) {
-	d := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
-	var out []*unstructured.Unstructured
-	for {
-		var ext runtime.RawExtension
-		if err := d.Decode(&ext); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, fmt.Errorf("the rendered manifest is not valid YAML: %w", err)
-		}
-		raw := bytes.TrimSpace(ext.Raw)
-		if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-			continue
-		}
-		u := &unstructured.Unstructured{}
-		if err := u.UnmarshalJSON(raw); err != nil {
-			return nil, fmt.Errorf("a rendered document is not a Kubernetes object: %w", err)
-		}
-		out = append(out, u)
-	}
-}
 
 // chartKind is a kind the chart renders, with the names it gives objects of
 // that kind for a NatsCluster named n.

@@ -71,7 +71,7 @@ func Apply(manifest, name string, v *values.ChartValues) (string, error) {
 	if !hasWork(v) {
 		return manifest, nil
 	}
-	objs, err := decode(manifest)
+	objs, err := DecodeManifest(manifest)
 	if err != nil {
 		return manifest, nil // the guard refuses it, with the decoder's message
 	}
@@ -293,8 +293,11 @@ func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Un
 	return nil
 }
 
-// decode splits a manifest into objects as Helm's kube client does.
-func decode(manifest string) ([]*unstructured.Unstructured, error) {
+// DecodeManifest splits a rendered manifest into objects exactly as Helm's
+// kube client does before it applies them (the YAML-or-JSON stream decoder
+// of the resource builder), so the overrides and the post-render guard see
+// the objects Helm would create and not another reading of the same text.
+func DecodeManifest(manifest string) ([]*unstructured.Unstructured, error) {
 	d := utilyaml.NewYAMLOrJSONDecoder(strings.NewReader(manifest), 4096)
 	var out []*unstructured.Unstructured
 	for {
@@ -303,7 +306,7 @@ func decode(manifest string) ([]*unstructured.Unstructured, error) {
 			if errors.Is(err, io.EOF) {
 				return out, nil
 			}
-			return nil, err
+			return nil, fmt.Errorf("the rendered manifest is not valid YAML: %w", err)
 		}
 		raw := bytes.TrimSpace(ext.Raw)
 		if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -311,7 +314,7 @@ func decode(manifest string) ([]*unstructured.Unstructured, error) {
 		}
 		u := &unstructured.Unstructured{}
 		if err := u.UnmarshalJSON(raw); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("a rendered document is not a Kubernetes object: %w", err)
 		}
 		out = append(out, u)
 	}
