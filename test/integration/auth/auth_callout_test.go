@@ -86,19 +86,10 @@ func TestCalloutModeAndBack(t *testing.T) {
 	// sidecar with <cluster>-callout mounted.
 	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
 	mounted := runSidecar(t, srv.ClientURL(), keys, ns)
-	kube, err := kubernetes.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "orders", &authenticationv1.TokenRequest{
-		Spec: authenticationv1.TokenRequestSpec{Audiences: []string{callout.Audience(clusterName, ns)}, ExpirationSeconds: ptr.To[int64](600)},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := projectedToken(t, ns, "orders")
 	canPublish := func(subject string) error {
 		denied := make(chan error, 1)
-		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", tr.Status.Token), nats.MaxReconnects(0),
+		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0),
 			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))
 		if err != nil {
 			return err
@@ -281,7 +272,6 @@ func noTokenSecretsRules(t *testing.T) []rbacv1.PolicyRule {
 func TestCalloutKeysRotate(t *testing.T) {
 	testutil.Integration(t)
 	clock := startOperator(t, operatorConfig{})
-	ctx := context.Background()
 	ns := cp.Namespace(t, "callout-rotate")
 	create(t, serviceAccount(ns, "orders"))
 	nc := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true,
@@ -323,22 +313,30 @@ func TestCalloutKeysRotate(t *testing.T) {
 	// clients.conf, the sidecar with the new files.
 	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
 	runSidecar(t, srv.ClientURL(), rotated, ns)
-	kube, err := kubernetes.NewForConfig(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := kube.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "orders", &authenticationv1.TokenRequest{
-		Spec: authenticationv1.TokenRequestSpec{Audiences: []string{callout.Audience(clusterName, ns)}, ExpirationSeconds: ptr.To[int64](600)},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	token := projectedToken(t, ns, "orders")
 	testutil.Eventually(t, timeout, func(context.Context) error {
-		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", tr.Status.Token), nats.MaxReconnects(0))
+		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0))
 		if err != nil {
 			return err
 		}
 		c.Close()
 		return nil
 	})
+}
+
+// projectedToken is a token of ServiceAccount sa for the cluster's
+// audience, as a projected token volume gives a client pod.
+func projectedToken(t *testing.T, ns, sa string) string {
+	t.Helper()
+	kube, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := kube.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), sa, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{Audiences: []string{callout.Audience(clusterName, ns)}, ExpirationSeconds: ptr.To[int64](600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Status.Token
 }
