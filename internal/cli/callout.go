@@ -81,7 +81,8 @@ func Callout(ctx context.Context, args []string, cfg *rest.Config) error {
 }
 
 // service builds the callout service from the flags: keys from their
-// files, the chosen verifier and the NatsServiceRoles from the API server.
+// files, the chosen verifier, and the NatsServiceRoles' permissions from
+// roles.json (or the API server).
 func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.Service, error) {
 	// The operator rotates the keys; the files are read again when they
 	// change. A first read here fails the start on a missing or bad seed.
@@ -94,12 +95,12 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 	if err != nil {
 		return nil, err
 	}
-	scheme, err := operator.NewScheme()
-	if err != nil {
-		return nil, err
-	}
 	var roles callout.RoleSource = &callout.FileRoles{Path: f.rolesFile}
 	if f.rolesFile == "" {
+		scheme, err := operator.NewScheme()
+		if err != nil {
+			return nil, err
+		}
 		reader, err := client.New(cfg, client.Options{Scheme: scheme})
 		if err != nil {
 			return nil, err
