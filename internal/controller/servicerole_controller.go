@@ -142,7 +142,11 @@ func (r *ServiceRoleReconciler) setStatus(ctx context.Context, role *natsv1alpha
 	if cond.warning && (old == nil || old.Reason != c.Reason || old.Message != c.Message) {
 		r.Recorder.Event(role, corev1.EventTypeWarning, c.Reason, c.Message)
 	}
-	return r.Status().Patch(ctx, role, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	// This controller is the only writer of a role's status, so the patch
+	// needs no optimistic lock: with one, a reconcile that read the role
+	// from a cache one event behind (its own previous write) got a 409 and
+	// logged it as an error in a normal run.
+	return r.Status().Patch(ctx, role, client.MergeFrom(before))
 }
 
 // SetupWithManager watches roles, their token Secrets, ServiceAccounts of
