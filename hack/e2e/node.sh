@@ -504,6 +504,29 @@ down() {
 	fi
 	e2e_log "node down; logs in $E2E_LOGS"
 	set -e
+	verify_restored
+}
+
+# verify_restored fails when tear-down left anything of the node on the
+# machine: its bridge, iptables chains, mounts, processes or state
+# directory. Every make e2e checks it, so "the machine is left as found"
+# is asserted, not assumed.
+verify_restored() {
+	local left=()
+	ip link show "$E2E_BRIDGE" > /dev/null 2>&1 && left+=("bridge $E2E_BRIDGE")
+	# Not 'iptables-save | grep -q' under pipefail: an early grep exit is
+	# a SIGPIPE that would read as "not found".
+	local rules
+	rules=$(iptables-save 2>/dev/null)
+	grep -q -e "$E2E_CHAIN_FWD" -e "$E2E_CHAIN_DNAT" <<< "$rules" && left+=("iptables chains $E2E_CHAIN_FWD/$E2E_CHAIN_DNAT")
+	awk -v s="$E2E_STATE" 'index($5, s) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo && left+=("mounts under $E2E_STATE")
+	[[ -n $(cgroup_pids) ]] && left+=("processes in cgroup $E2E_CGROUP")
+	[[ -e $E2E_STATE ]] && left+=("directory $E2E_STATE")
+	if ((${#left[@]} > 0)); then
+		e2e_log "tear-down left behind: ${left[*]}"
+		return 1
+	fi
+	e2e_log "machine restored: no bridge, iptables chains, mounts, processes or state left"
 }
 
 status() {

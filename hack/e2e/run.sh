@@ -76,7 +76,8 @@ cleanup() {
 		e2e_log "E2E_KEEP=1: node left up (KUBECONFIG=$E2E_KUBECONFIG); make e2e-down stops it"
 		return
 	fi
-	"$E2E_HERE/node.sh" down
+	# A tear-down that leaves something behind fails the run.
+	"$E2E_HERE/node.sh" down || exit 1
 }
 trap cleanup EXIT
 
