@@ -25,6 +25,7 @@ type calloutFlags struct {
 	server, user, passwordFile, issuerSeedFile, xkeySeedFile string
 	cluster, namespace, verify, account                      string
 	rolesFile                                                string
+	tls                                                      callout.LoopbackTLS
 }
 
 func parseCalloutFlags(args []string) (*calloutFlags, error) {
@@ -41,8 +42,14 @@ func parseCalloutFlags(args []string) (*calloutFlags, error) {
 	fs.StringVar(&f.account, "account", "$G", "the account users are placed in")
 	BindLogFlags(fs)
 	fs.StringVar(&f.rolesFile, "roles-file", path.Join(auth.CalloutDir, auth.CalloutKeyRoles), `the NatsServiceRoles' permissions as the operator writes them into the callout Secret; "" reads the NatsServiceRoles from the API server (needs get on natsserviceroles)`)
+	fs.StringVar(&f.tls.CAFile, "tls-ca", "", "the CA file of the server's client TLS certificate (spec.tls.serverSecret)")
+	fs.StringVar(&f.tls.CertFile, "tls-cert", "", "the server's client TLS certificate file: TLS towards the server, which must present this certificate or one signed by --tls-ca")
+	fs.StringVar(&f.tls.KeyFile, "tls-key", "", "the key of --tls-cert, to present it as client certificate (spec.tls.verify)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if (f.tls.CAFile != "" || f.tls.KeyFile != "") && f.tls.CertFile == "" {
+		return nil, fmt.Errorf("--tls-ca and --tls-key need --tls-cert")
 	}
 	if f.cluster == "" || f.namespace == "" {
 		return nil, fmt.Errorf("callout needs --cluster and --namespace (or NATS_CLUSTER and POD_NAMESPACE)")
@@ -71,8 +78,21 @@ func Callout(ctx context.Context, args []string, cfg *rest.Config) error {
 		return err
 	}
 	// The server may start after this process, and restarts: keep trying.
-	nc, err := nats.Connect(f.server, nats.UserInfo(f.user, password), nats.Name("nats-operator callout"),
-		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second))
+	opts := []nats.Option{nats.UserInfo(f.user, password), nats.Name("nats-operator callout"),
+		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(time.Second),
+		// Without it a refused TLS handshake or password would only show
+		// as clients the callout never answers.
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			ctrl.Log.WithName("callout").Error(err, "connecting to the NATS server", "server", f.server)
+		})}
+	if f.tls.CertFile != "" {
+		tlsConfig, err := f.tls.Config()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, nats.Secure(tlsConfig))
+	}
+	nc, err := nats.Connect(f.server, opts...)
 	if err != nil {
 		return fmt.Errorf("connecting to %s: %w", f.server, err)
 	}

@@ -59,7 +59,7 @@ func TestCalloutSidecar(t *testing.T) {
 }
 
 // TestCalloutRefusals: the sidecar cannot be had through chart values,
-// and the callout with client TLS is refused with what to do.
+// and the callout with certificate-mapped users is refused with what to do.
 func TestCalloutRefusals(t *testing.T) {
 	r, err := render.New(repofs.FS())
 	if err != nil {
@@ -73,7 +73,14 @@ metadata: {name: co, namespace: team}
 spec:
   chartValues: {auth: {callout: {enabled: true, secretName: stolen, image: evil}}}
 `, "spec.chartValues.auth"},
-		"client TLS": {calloutSpec + "  tls: {serverSecret: certs}\n", "does not work with tls.serverSecret yet"},
+		"certificate mapping": {`
+apiVersion: nats.io/v1alpha2
+kind: NatsCluster
+metadata: {name: co, namespace: team}
+spec:
+  auth: {enableServiceAccounts: true, serviceAccounts: {mode: Callout}, tlsVerifyAndMap: true}
+  tls: {serverSecret: certs, verify: true}
+`, "both decide who a client is"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := r.RenderDocuments(context.Background(), []byte(tt.spec))

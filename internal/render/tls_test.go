@@ -1,95 +1,17 @@
 package render_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/nats-operator/nats-operator/internal/testutil"
 )
-
-// pki is a CA and leaf certificates for the TLS tests, as PEM.
-type pki struct {
-	caCert []byte
-	ca     *x509.Certificate
-	caKey  *ecdsa.PrivateKey
-}
-
-func newPKI(t *testing.T) *pki {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, _ := x509.ParseCertificate(der)
-	return &pki{caCert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), ca: ca, caKey: key}
-}
-
-// leaf issues a certificate for the given names (an IP name becomes an IP
-// SAN), usable as server and client certificate.
-func (p *pki) leaf(t *testing.T, cn string, names ...string) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
-}
-
-// mountSecret writes files as the kubelet mounts a Secret and returns the
-// directory.
-func mountSecret(t *testing.T, files map[string][]byte) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // TestTLSDefaultsOfNatsOperator renders nats-operator's TLS example and
 // checks that the documented default paths come out exactly.
@@ -161,12 +83,12 @@ spec:
     routesSecretCertFileName: tls.crt
     routesSecretKeyFileName: tls.key
 `))
-	p := newPKI(t)
-	srvCert, srvKey := p.leaf(t, "secure", "secure.apps.svc", "localhost", "127.0.0.1")
-	routeCert, routeKey := p.leaf(t, "secure-route", "*.secure-mgmt.apps.svc", "127.0.0.1")
-	clientCert, clientKey := p.leaf(t, "app")
-	serverDir := mountSecret(t, map[string][]byte{"ca.crt": p.caCert, "tls.crt": srvCert, "tls.key": srvKey})
-	routesDir := mountSecret(t, map[string][]byte{"ca.crt": p.caCert, "tls.crt": routeCert, "tls.key": routeKey})
+	p := testutil.NewCA(t)
+	srvCert, srvKey := p.Issue(t, "secure", "secure.apps.svc", "localhost", "127.0.0.1")
+	routeCert, routeKey := p.Issue(t, "secure-route", "*.secure-mgmt.apps.svc", "127.0.0.1")
+	clientCert, clientKey := p.Issue(t, "app")
+	serverDir := testutil.MountSecret(t, map[string][]byte{"ca.crt": p.PEM, "tls.crt": srvCert, "tls.key": srvKey})
+	routesDir := testutil.MountSecret(t, map[string][]byte{"ca.crt": p.PEM, "tls.crt": routeCert, "tls.key": routeKey})
 
 	conf := r.natsConf(t, "secure")
 	conf = strings.ReplaceAll(conf, "/etc/nats-server-tls-certs", serverDir)
@@ -197,7 +119,7 @@ spec:
 	}
 
 	roots := x509.NewCertPool()
-	roots.AppendCertsFromPEM(p.caCert)
+	roots.AppendCertsFromPEM(p.PEM)
 	pair, err := tls.X509KeyPair(clientCert, clientKey)
 	if err != nil {
 		t.Fatal(err)

@@ -73,7 +73,30 @@ func generate(v *ChartValues, r release, allowOwned bool) (Generated, error) {
 			CalloutDir: auth.CalloutDir,
 		},
 	}
+	if v.Auth.Callout.Enabled {
+		g.CalloutArgs = calloutArgs(v, r)
+	}
 	return g, nil
+}
+
+// calloutArgs are the callout sidecar's arguments: its own server on the
+// loopback, over TLS with the files of the clients' TLS Secret (which the
+// sidecar mounts too) when the clients' port requires TLS; the key only
+// when the server asks clients for a certificate.
+func calloutArgs(v *ChartValues, r release) []string {
+	t := v.TLS.Client
+	if t.Secret == "" {
+		return []string{"callout", "--server", fmt.Sprintf("nats://127.0.0.1:%d", v.Ports.Client), "--cluster", r.name}
+	}
+	args := []string{"callout", "--server", fmt.Sprintf("tls://127.0.0.1:%d", v.Ports.Client), "--cluster", r.name,
+		"--tls-cert", tlsFilePath(t, t.Cert)}
+	if t.CA != "" {
+		args = append(args, "--tls-ca", tlsFilePath(t, t.CA))
+	}
+	if t.Verify {
+		args = append(args, "--tls-key", tlsFilePath(t, t.Key))
+	}
+	return args
 }
 
 // MaxConfigBytes bounds nats.conf well inside a ConfigMap's 1 MiB.

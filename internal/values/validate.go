@@ -48,8 +48,8 @@ func (v *ChartValues) Validate() error {
 		}
 	}
 	check(atMost("size", int64(v.Size), MaxSize))
-	if v.Auth.Callout.Enabled && v.TLS.Client.Secret != "" {
-		check(fmt.Errorf("spec.auth.serviceAccounts.mode Callout does not work with tls.serverSecret yet (the callout sidecar connects to its server on the loopback without TLS): use TokenSecret, or client TLS without the callout"))
+	if v.Auth.Callout.Enabled && v.TLS.Client.VerifyAndMap {
+		check(fmt.Errorf("spec.auth.serviceAccounts.mode Callout and spec.auth.tlsVerifyAndMap both decide who a client is (a token or a certificate): use one of them"))
 	}
 	check(v.validatePorts())
 	check(between("server.lameDuckDurationSeconds", v.Server.LameDuckDurationSeconds, MinLameDuckSeconds, MaxLameDuckSeconds))

@@ -185,6 +185,8 @@ type Generated struct {
 	WatchedFiles []string `json:"watchedFiles"`
 	// Paths are where the pod mounts what nats.conf refers to.
 	Paths Paths `json:"paths"`
+	// CalloutArgs are the callout sidecar's arguments (auth.callout).
+	CalloutArgs []string `json:"calloutArgs,omitempty"`
 }
 
 // Paths in the NATS container, one definition for nats.conf and the pod.

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
 // TestCalloutMode: a cluster moves from token Secrets to the auth callout
@@ -127,4 +130,58 @@ func requestToken(t *testing.T, serviceAccount, audience string) string {
 		t.Fatalf("token of %s for %s: %v", serviceAccount, audience, err)
 	}
 	return tr.Status.Token
+}
+
+// TestCalloutWithClientTLS: with client TLS and client certificates
+// required, the callout sidecar reaches its server on the pod's loopback
+// over TLS with the mounted TLS Secret (whose certificate names only the
+// Service) and presents that certificate as its own, so a ServiceAccount
+// token over TLS gets exactly the role's permissions.
+func TestCalloutWithClientTLS(t *testing.T) {
+	t.Parallel()
+	const name, role = "e2e-callout-tls", "e2e-callout-tls-app"
+	ca := testutil.NewCA(t)
+	svc := name + "." + env.namespace + ".svc"
+	serverCert, serverKey := ca.Issue(t, svc, svc)
+	createObject(t, &corev1.Secret{ObjectMeta: meta(name + "-server"), Data: map[string][]byte{
+		"ca.crt": ca.PEM, "tls.crt": serverCert, "tls.key": serverKey,
+	}})
+	createObject(t, &corev1.ServiceAccount{ObjectMeta: meta(role)})
+	createObject(t, &unstructured.Unstructured{Object: obj{
+		"apiVersion": "nats.io/v1alpha2", "kind": "NatsServiceRole",
+		"metadata": obj{"name": role, "namespace": env.namespace, "labels": obj{"nats_cluster": name}},
+		"spec":     obj{"permissions": obj{"publish": []any{"e2e.app.>"}, "subscribe": []any{"e2e.>", "_INBOX.>"}}},
+	}})
+	c := createCluster(t, name, obj{
+		"size": 1, "version": env.natsVersion,
+		"auth": obj{"enableServiceAccounts": true, "serviceAccounts": obj{"mode": "Callout"}},
+		"tls": obj{"serverSecret": name + "-server", "serverSecretCAFileName": "ca.crt",
+			"serverSecretCertFileName": "tls.crt", "serverSecretKeyFileName": "tls.key", "verify": true},
+	})
+	pods := c.waitReady(1, env.natsVersion)
+	clientCert, clientKey := ca.Issue(t, "e2e-app")
+	pair, err := tls.X509KeyPair(clientCert, clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mtls := clientTLS(ca, svc)
+	mtls.Certificates = []tls.Certificate{pair}
+	token := requestToken(t, role, "nats://"+svc)
+	creds := []nats.Option{nats.Secure(mtls), nats.UserInfo(role, token)}
+	eventually(t, convergeWithin, "the ServiceAccount connects over TLS", func() error {
+		nc, err := connectPod(pods[0], creds...)
+		if err != nil {
+			return err
+		}
+		nc.Close()
+		return nil
+	})
+	rec := newErrorRecorder()
+	app := mustConnectPod(t, pods[0], append(creds, rec.option())...)
+	requireDelivery(t, mustConnectPod(t, pods[0], creds...), app, "e2e.app.hello")
+	rec.requireViolation(t, app, "publish", "e2e.other.hello")
+	if nc, err := connectPod(pods[0], nats.UserInfo(role, token)); err == nil {
+		nc.Close()
+		t.Error("a client without TLS connected")
+	}
 }

@@ -299,19 +299,19 @@ securityContext:
 {{- /*
 nats-cluster.calloutContainer: the auth callout sidecar (nats-operator
 callout) of ServiceAccount-callout mode. It talks to its own server on the
-loopback and alone mounts the Secret of its keys; the NATS container sees
-only their public halves, in the auth Secret (internal/auth).
+loopback (over TLS with the clients' TLS Secret, mounted here too, when the
+clients' port requires it; values: generated.calloutArgs) and alone mounts
+the Secret of its keys; the NATS container sees only their public halves,
+in the auth Secret (internal/auth).
 */}}
 {{- define "nats-cluster.calloutContainer" -}}
 {{- $v := .Values -}}
 name: callout
 image: {{ $v.auth.callout.image | quote }}
 args:
-  - callout
-  - --server
-  - {{ printf "nats://127.0.0.1:%d" (int $v.ports.client) | quote }}
-  - --cluster
-  - {{ .Release.Name | quote }}
+  {{- range $v.generated.calloutArgs }}
+  - {{ . | quote }}
+  {{- end }}
 env:
   - name: POD_NAMESPACE
     valueFrom:
@@ -321,6 +321,11 @@ volumeMounts:
   - name: callout
     mountPath: {{ $v.generated.paths.calloutDir | quote }}
     readOnly: true
+  {{- if $v.tls.client.secret }}
+  - name: server-tls-certs
+    mountPath: {{ $v.tls.client.dir | quote }}
+    readOnly: true
+  {{- end }}
 securityContext:
   {{- toYaml $v.pod.containerSecurityContext | nindent 2 }}
 {{- end }}

@@ -2,22 +2,30 @@ package auth_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -29,8 +37,10 @@ import (
 	"github.com/nats-operator/nats-operator/internal/auth"
 	"github.com/nats-operator/nats-operator/internal/callout"
 	"github.com/nats-operator/nats-operator/internal/cli"
+	"github.com/nats-operator/nats-operator/internal/render"
 	"github.com/nats-operator/nats-operator/internal/resource"
 	"github.com/nats-operator/nats-operator/internal/testutil"
+	"github.com/nats-operator/nats-operator/internal/testutil/repofs"
 )
 
 // TestCalloutModeAndBack: switching a cluster with static users and a
@@ -169,8 +179,9 @@ func setMode(t *testing.T, nc *natsv1alpha2.NatsCluster, mode natsv1alpha2.Servi
 
 // runSidecar runs `nats-operator callout` with the callout Secret's keys
 // as files, as the sidecar mounts them, connected as the sidecar's user
-// (whose permissions clients.conf restricts to requests and replies).
-func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) (dir string) {
+// (whose permissions clients.conf restricts to requests and replies);
+// extraArgs come last (a flag given twice takes its last value).
+func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string, extraArgs ...string) (dir string) {
 	t.Helper()
 	dir = t.TempDir()
 	for k, v := range keys.Data {
@@ -181,12 +192,12 @@ func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) (dir s
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- cli.Callout(ctx, []string{"--server", url, "--user", auth.CalloutUser,
+		done <- cli.Callout(ctx, append([]string{"--server", url, "--user", auth.CalloutUser,
 			"--password-file", filepath.Join(dir, auth.CalloutKeyPassword),
 			"--issuer-seed-file", filepath.Join(dir, auth.CalloutKeyIssuerSeed),
 			"--xkey-seed-file", filepath.Join(dir, auth.CalloutKeyXKeySeed),
 			"--roles-file", filepath.Join(dir, auth.CalloutKeyRoles),
-			"--cluster", clusterName, "--namespace", ns}, cp.Config)
+			"--cluster", clusterName, "--namespace", ns}, extraArgs...), cp.Config)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -195,6 +206,144 @@ func runSidecar(t *testing.T, url string, keys *corev1.Secret, ns string) (dir s
 		}
 	})
 	return dir
+}
+
+// TestCalloutWithClientTLS: with client TLS and client certificates
+// required, the pod as the chart renders it works: the server loads the
+// rendered nats.conf with the TLS Secret and the auth Secret mounted, the
+// sidecar runs with the rendered arguments and reaches its server on the
+// loopback over TLS, although the certificate names only the Service, and
+// presents that certificate as its client certificate; a ServiceAccount
+// token then connects over TLS with exactly the role's permissions.
+func TestCalloutWithClientTLS(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ns := cp.Namespace(t, "callout-tls")
+	ca := testutil.NewCA(t)
+	serverCert, serverKey := ca.Issue(t, "nats", clusterName+"."+ns+".svc")
+	create(t, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nats-tls"},
+		Data: map[string][]byte{"ca.crt": ca.PEM, "tls.crt": serverCert, "tls.key": serverKey}})
+	create(t, serviceAccount(ns, "orders"))
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true,
+		ServiceAccounts: &natsv1alpha2.ServiceAccountsAuth{Mode: natsv1alpha2.ServiceAccountsCallout}})
+	nc.Spec.TLS = &natsv1alpha2.TLSConfig{ServerSecret: "nats-tls", ServerSecretCAFileName: "ca.crt",
+		ServerSecretCertFileName: "tls.crt", ServerSecretKeyFileName: "tls.key", Verify: true}
+	create(t, nc)
+	orders := role(ns, "orders", natsv1alpha2.Permissions{Publish: []string{"orders.>"}})
+	create(t, orders)
+	deleteAtEnd(t, orders, nc)
+	keys := waitSecret(t, types.NamespacedName{Namespace: ns, Name: resource.CalloutSecretName(clusterName)}, func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.CalloutKeyRoles]), `"orders"`) {
+			return errors.New("roles.json does not have the role yet")
+		}
+		_, err := resource.CalloutKeys(s)
+		return err
+	})
+	pub, err := resource.CalloutKeys(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), pub.Issuer) {
+			return errors.New("clients.conf does not delegate to the callout yet")
+		}
+		return nil
+	})
+
+	conf, sidecarArgs := renderedPod(t, nc)
+	tlsDir := testutil.MountSecret(t, map[string][]byte{"ca.crt": ca.PEM, "tls.crt": serverCert, "tls.key": serverKey})
+	srv := startRenderedNATS(t, authSecret.Data, strings.ReplaceAll(conf, "/etc/nats-server-tls-certs", tlsDir))
+	port := strconv.Itoa(srv.Addr().(*net.TCPAddr).Port)
+	var args []string
+	for _, a := range sidecarArgs[1:] { // [0] is the subcommand
+		a = strings.ReplaceAll(a, "/etc/nats-server-tls-certs", tlsDir)
+		args = append(args, strings.ReplaceAll(a, "127.0.0.1:4222", "127.0.0.1:"+port))
+	}
+	if !slices.Contains(args, "tls://127.0.0.1:"+port) || !slices.Contains(args, "--tls-key") {
+		t.Fatalf("the rendered sidecar does not reach its server over TLS with a client certificate: %v", sidecarArgs)
+	}
+	runSidecar(t, "nats://unused", keys, ns, args...)
+
+	client, clientKey := ca.Issue(t, "orders-pod")
+	clientPair, err := tls.X509KeyPair(client, clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	clientTLS := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, Certificates: []tls.Certificate{clientPair},
+		ServerName: clusterName + "." + ns + ".svc"}
+	token := projectedToken(t, ns, "orders")
+	publish := func(subject string) error {
+		denied := make(chan error, 1)
+		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.Secure(clientTLS), nats.MaxReconnects(0),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := c.Publish(subject, nil); err != nil {
+			return err
+		}
+		if err := c.FlushTimeout(timeout); err != nil {
+			return err
+		}
+		select {
+		case err := <-denied:
+			return err
+		case <-time.After(time.Second):
+			return nil
+		}
+	}
+	testutil.Eventually(t, timeout, func(context.Context) error { return publish("orders.new") })
+	if err := publish("billing.new"); err == nil {
+		t.Error("the role's ServiceAccount published outside orders.>")
+	}
+	if _, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0)); err == nil {
+		t.Error("a client without TLS connected")
+	}
+}
+
+// renderedPod renders the chart for the NatsCluster as the API server
+// holds it and returns nats.conf and the callout sidecar's arguments.
+func renderedPod(t *testing.T, nc *natsv1alpha2.NatsCluster) (conf string, calloutArgs []string) {
+	t.Helper()
+	var cur natsv1alpha2.NatsCluster
+	if err := cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &cur); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	u.SetGroupVersionKind(natsv1alpha2.GroupVersion.WithKind("NatsCluster"))
+	r, err := render.New(repofs.FS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := r.Render(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range releaseutil.SplitManifests(manifest) {
+		var cm corev1.ConfigMap
+		if err := yaml.Unmarshal([]byte(doc), &cm); err == nil && cm.Kind == "ConfigMap" {
+			conf = cm.Data["nats.conf"]
+		}
+		var sts appsv1.StatefulSet
+		if err := yaml.Unmarshal([]byte(doc), &sts); err == nil && sts.Kind == "StatefulSet" {
+			for _, c := range sts.Spec.Template.Spec.Containers {
+				if c.Name == "callout" {
+					calloutArgs = c.Args
+				}
+			}
+		}
+	}
+	if conf == "" || len(calloutArgs) == 0 {
+		t.Fatalf("the render has no nats.conf or no callout sidecar:\n%s", manifest)
+	}
+	return conf, calloutArgs
 }
 
 // TestCalloutModeNeedsServiceAccounts: the API server refuses the callout

@@ -253,6 +253,22 @@ func tokenReview(t *testing.T, token, audience string) *authenticationv1.TokenRe
 // mounted under auth/ and included as the chart does.
 func startNATS(t *testing.T, files map[string][]byte, conf string) *server.Server {
 	t.Helper()
+	return startNATSWith(t, files, "listen: 127.0.0.1:-1\n"+conf, func(*server.Options) {})
+}
+
+// startRenderedNATS runs a nats-server from a rendered nats.conf, alone:
+// on the loopback, without the routes and monitoring port, which name the
+// cluster's Services.
+func startRenderedNATS(t *testing.T, files map[string][]byte, conf string) *server.Server {
+	t.Helper()
+	return startNATSWith(t, files, conf, func(opts *server.Options) {
+		opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, 0
+		opts.Cluster.Port, opts.Routes = 0, nil
+	})
+}
+
+func startNATSWith(t *testing.T, files map[string][]byte, conf string, adjust func(*server.Options)) *server.Server {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "auth"), 0o700); err != nil {
 		t.Fatal(err)
@@ -263,13 +279,14 @@ func startNATS(t *testing.T, files map[string][]byte, conf string) *server.Serve
 		}
 	}
 	path := filepath.Join(dir, "nats.conf")
-	if err := os.WriteFile(path, []byte("listen: 127.0.0.1:-1\n"+conf), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	opts, err := server.ProcessConfigFile(path)
 	if err != nil {
-		t.Fatalf("nats-server refuses the generated config: %v", err)
+		t.Fatalf("nats-server refuses the generated config: %v\n%s", err, conf)
 	}
+	adjust(opts)
 	opts.NoLog, opts.NoSigs = true, true
 	s, err := server.NewServer(opts)
 	if err != nil {
