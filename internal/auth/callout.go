@@ -89,6 +89,17 @@ const (
 	CalloutDir           = "/etc/nats-callout"
 )
 
+// During a key rotation <cluster>-callout holds a second generation of the
+// seeds, under the same keys with one of these prefixes: first the next
+// keys, staged before clients.conf names them, then, once it does, the
+// previous ones. The sidecar answers with either generation, so the two
+// Secret mounts of a pod (the sidecar's keys, the server's clients.conf),
+// which the kubelet updates independently, never disagree.
+const (
+	CalloutNextKeys     = "next-"
+	CalloutPreviousKeys = "previous-"
+)
+
 // CalloutKeyRoles is the key of <cluster>-callout with the permissions of
 // the cluster's NatsServiceRoles (JSON, role name to permissions), which
 // the sidecar reads instead of the API server.

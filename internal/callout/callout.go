@@ -10,7 +10,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -90,59 +92,78 @@ func (s *Service) Serve(ctx context.Context, nc *nats.Conn) error {
 }
 
 // respond answers one request; a request it cannot even read gets no
-// answer, which nats-server counts as a refusal.
+// answer, which nats-server counts as a refusal. A request sealed for an
+// xkey is answered with the issuer of that xkey's generation: during a key
+// rotation the server may name the old keys or the new ones.
 func (s *Service) respond(ctx context.Context, m *nats.Msg) {
-	issuer, xkey := s.keys()
+	generations := s.keys()
+	keys := generations[0]
 	serverXKey := m.Header.Get(xkeyHeader)
 	raw := m.Data
 	if serverXKey != "" {
-		if xkey == nil {
-			return
-		}
-		opened, err := xkey.Open(raw, serverXKey)
+		opened, sealedFor, err := open(generations, raw, serverXKey)
 		if err != nil {
-			s.Log.Info("authorization request not sealed for this xkey", "error", err.Error())
+			s.Log.Info("authorization request not sealed for this sidecar's xkeys", "error", err.Error())
 			return
 		}
-		raw = opened
+		raw, keys = opened, sealedFor
 	}
 	req, err := jwt.DecodeAuthorizationRequestClaims(string(raw))
 	if err != nil {
 		s.Log.Info("unreadable authorization request", "error", err.Error())
 		return
 	}
-	resp, err := s.authorize(ctx, req, issuer)
+	resp, err := s.authorize(ctx, req, keys.Issuer)
 	if err != nil {
 		return
 	}
 	out := []byte(resp)
 	if serverXKey != "" {
-		if out, err = xkey.Seal(out, serverXKey); err != nil {
+		if out, err = keys.XKey.Seal(out, serverXKey); err != nil {
 			return
 		}
 	}
 	_ = m.Respond(out)
 }
 
+// open decrypts a request with the first generation's xkey that can.
+func open(generations []KeyPair, sealed []byte, serverXKey string) ([]byte, KeyPair, error) {
+	var errs []error
+	for _, g := range generations {
+		if g.XKey == nil {
+			continue
+		}
+		opened, err := g.XKey.Open(sealed, serverXKey)
+		if err == nil {
+			return opened, g, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, KeyPair{}, errors.New("the request is sealed, and the sidecar has no xkey")
+	}
+	return nil, KeyPair{}, errors.Join(errs...)
+}
+
 // Authorize is the signed response to one request: a user JWT, or the
 // reason for the refusal (which nats-server logs, and the client sees as
 // "Authorization Violation").
 func (s *Service) Authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims) (string, error) {
-	issuer, _ := s.keys()
-	return s.authorize(ctx, req, issuer)
+	return s.authorize(ctx, req, s.keys()[0].Issuer)
 }
 
-// keys are the issuer and xkey in force now.
-func (s *Service) keys() (issuer, xkey nkeys.KeyPair) {
+// keys are the generations of keys in force now, the current one first.
+func (s *Service) keys() []KeyPair {
+	static := []KeyPair{{Issuer: s.Issuer, XKey: s.XKey}}
 	if s.Keys == nil {
-		return s.Issuer, s.XKey
+		return static
 	}
-	issuer, xkey, err := s.Keys.Current()
+	generations, err := s.Keys.Generations()
 	if err != nil {
 		s.Log.Info("reading the callout keys; the previous ones stay in use", "error", err.Error())
-		return s.Issuer, s.XKey
+		return static
 	}
-	return issuer, xkey
+	return generations
 }
 
 func (s *Service) authorize(ctx context.Context, req *jwt.AuthorizationRequestClaims, issuer nkeys.KeyPair) (string, error) {
@@ -228,45 +249,80 @@ func applyPermissions(out *jwt.Permissions, p *auth.Permissions) {
 	}
 }
 
-// KeySource gives the issuer and xkey in force.
+// KeyPair is one generation of the sidecar's keys: the issuer that signs
+// and the xkey that opens requests and seals answers.
+type KeyPair struct {
+	Issuer, XKey nkeys.KeyPair
+}
+
+// KeySource gives the generations of keys in force: the current one (the
+// keys clients.conf names once the servers have reloaded) first, then,
+// during a rotation, the next or the previous one.
 type KeySource interface {
-	Current() (issuer, xkey nkeys.KeyPair, err error)
+	Generations() ([]KeyPair, error)
 }
 
 // FileKeys reads the issuer and xkey seeds from the mounted callout Secret
 // and reads them again when the files change: the operator rotates the
-// keys, and the kubelet updates the mount.
+// keys, and the kubelet updates the mount. Beside IssuerPath and XKeyPath,
+// the files of the same names with the prefixes auth.CalloutNextKeys and
+// auth.CalloutPreviousKeys, when present, are the rotation's other
+// generation.
 type FileKeys struct {
 	IssuerPath, XKeyPath string
 
-	mu           sync.Mutex
-	stamp        string
-	issuer, xkey nkeys.KeyPair
+	mu          sync.Mutex
+	stamp       string
+	generations []KeyPair
 }
 
-// Current implements KeySource.
-func (k *FileKeys) Current() (nkeys.KeyPair, nkeys.KeyPair, error) {
+// Generations implements KeySource.
+func (k *FileKeys) Generations() ([]KeyPair, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	stamp, err := fileStamp(k.IssuerPath, k.XKeyPath)
+	var paths []string
+	for _, prefix := range []string{"", auth.CalloutNextKeys, auth.CalloutPreviousKeys} {
+		paths = append(paths, withPrefix(k.IssuerPath, prefix), withPrefix(k.XKeyPath, prefix))
+	}
+	stamp, err := fileStamp(paths...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if stamp == k.stamp && k.issuer != nil {
-		return k.issuer, k.xkey, nil
+	if stamp == k.stamp && k.generations != nil {
+		return k.generations, nil
 	}
-	issuer, err := readSeed(k.IssuerPath)
-	if err != nil {
-		return nil, nil, err
-	}
-	var xkey nkeys.KeyPair
-	if k.XKeyPath != "" {
-		if xkey, err = readSeed(k.XKeyPath); err != nil {
-			return nil, nil, err
+	var generations []KeyPair
+	for i := 0; i < len(paths); i += 2 {
+		issuerPath, xkeyPath := paths[i], paths[i+1]
+		if i > 0 && !exists(issuerPath) {
+			continue // no rotation under way
 		}
+		var g KeyPair
+		if g.Issuer, err = readSeed(issuerPath); err != nil {
+			return nil, err
+		}
+		if xkeyPath != "" {
+			if g.XKey, err = readSeed(xkeyPath); err != nil {
+				return nil, err
+			}
+		}
+		generations = append(generations, g)
 	}
-	k.stamp, k.issuer, k.xkey = stamp, issuer, xkey
-	return issuer, xkey, nil
+	k.stamp, k.generations = stamp, generations
+	return generations, nil
+}
+
+// withPrefix is the file of the same name with prefix, beside p.
+func withPrefix(p, prefix string) string {
+	if p == "" || prefix == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(p), prefix+filepath.Base(p))
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // fileStamp changes when any of the files does (size and modification
@@ -278,10 +334,14 @@ func fileStamp(paths ...string) (string, error) {
 			continue
 		}
 		fi, err := os.Stat(p)
-		if err != nil {
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(&b, "%s:absent;", p)
+		case err != nil:
 			return "", err
+		default:
+			fmt.Fprintf(&b, "%s:%d:%d;", p, fi.Size(), fi.ModTime().UnixNano())
 		}
-		fmt.Fprintf(&b, "%s:%d:%d;", p, fi.Size(), fi.ModTime().UnixNano())
 	}
 	return b.String(), nil
 }

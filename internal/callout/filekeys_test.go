@@ -3,11 +3,13 @@ package callout_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nkeys"
 
+	"github.com/nats-operator/nats-operator/internal/auth"
 	"github.com/nats-operator/nats-operator/internal/callout"
 )
 
@@ -35,12 +37,15 @@ func TestFileKeysFollowTheFiles(t *testing.T) {
 	}
 	current := func(k *callout.FileKeys) (string, string) {
 		t.Helper()
-		issuer, xkey, err := k.Current()
+		generations, err := k.Generations()
 		if err != nil {
 			t.Fatal(err)
 		}
-		ip, _ := issuer.PublicKey()
-		xp, _ := xkey.PublicKey()
+		if len(generations) != 1 {
+			t.Fatalf("%d generations of keys without a rotation, want 1", len(generations))
+		}
+		ip, _ := generations[0].Issuer.PublicKey()
+		xp, _ := generations[0].XKey.PublicKey()
 		return ip, xp
 	}
 	keys := &callout.FileKeys{IssuerPath: issuerPath, XKeyPath: xkeyPath}
@@ -55,7 +60,65 @@ func TestFileKeysFollowTheFiles(t *testing.T) {
 	if err := os.Remove(xkeyPath); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := keys.Current(); err == nil {
+	if _, err := keys.Generations(); err == nil {
 		t.Error("a missing seed file is not reported")
+	}
+}
+
+// TestFileKeysDuringARotation: the next keys staged beside the current
+// ones, and later the previous ones, are a second generation after the
+// current one; when they go, one generation is left.
+func TestFileKeysDuringARotation(t *testing.T) {
+	dir := t.TempDir()
+	seed := func(name string, create func() (nkeys.KeyPair, error)) string {
+		t.Helper()
+		kp, err := create()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := kp.Seed()
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		pub, _ := kp.PublicKey()
+		return pub
+	}
+	issuers := func(k *callout.FileKeys) []string {
+		t.Helper()
+		generations, err := k.Generations()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, g := range generations {
+			pub, _ := g.Issuer.PublicKey()
+			out = append(out, pub)
+		}
+		return out
+	}
+	current := seed("issuer.nk", nkeys.CreateAccount)
+	seed("xkey.nk", nkeys.CreateCurveKeys)
+	keys := &callout.FileKeys{IssuerPath: filepath.Join(dir, "issuer.nk"), XKeyPath: filepath.Join(dir, "xkey.nk")}
+	if got := issuers(keys); !slices.Equal(got, []string{current}) {
+		t.Fatalf("before the rotation: %v", got)
+	}
+	next := seed(auth.CalloutNextKeys+"issuer.nk", nkeys.CreateAccount)
+	seed(auth.CalloutNextKeys+"xkey.nk", nkeys.CreateCurveKeys)
+	if got := issuers(keys); !slices.Equal(got, []string{current, next}) {
+		t.Errorf("staged: %v, want the current issuer %s, then the next %s", got, current, next)
+	}
+	for _, f := range []string{"next-issuer.nk", "next-xkey.nk"} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := issuers(keys); !slices.Equal(got, []string{current}) {
+		t.Errorf("after the next keys went: %v", got)
+	}
+	if err := os.WriteFile(filepath.Join(dir, auth.CalloutPreviousKeys+"issuer.nk"), []byte("not a seed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := keys.Generations(); err == nil {
+		t.Error("an unreadable previous generation is not reported")
 	}
 }

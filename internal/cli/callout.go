@@ -107,7 +107,7 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 	// The operator rotates the keys; the files are read again when they
 	// change. A first read here fails the start on a missing or bad seed.
 	keys := &callout.FileKeys{IssuerPath: f.issuerSeedFile, XKeyPath: f.xkeySeedFile}
-	issuer, xkey, err := keys.Current()
+	generations, err := keys.Generations()
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (f *calloutFlags) service(ctx context.Context, cfg *rest.Config) (*callout.
 		}
 	}
 	return &callout.Service{
-		Issuer: issuer, XKey: xkey, Keys: keys, Account: f.account, Namespace: f.namespace,
+		Issuer: generations[0].Issuer, XKey: generations[0].XKey, Keys: keys, Account: f.account, Namespace: f.namespace,
 		Verifier: verifier, Roles: roles, Log: ctrl.Log.WithName("callout"),
 	}, nil
 }

@@ -414,10 +414,12 @@ func noTokenSecretsRules(t *testing.T) []rbacv1.PolicyRule {
 }
 
 // TestCalloutKeysRotate: once the callout keys are CalloutKeyLifetime old
-// the operator replaces them in <cluster>-callout and in clients.conf at
-// once; a sidecar reading the mounted files signs with the new keys as soon
-// as the files change, and a server with the new clients.conf lets clients
-// in again.
+// the operator stages new keys in <cluster>-callout without touching
+// clients.conf, and CalloutKeyStaging later makes them current in both
+// Secrets, keeping the old ones as the previous generation. A pod's two
+// mounts (the sidecar's keys, the server's clients.conf) are updated by the
+// kubelet independently; in every order they can be seen together, a real
+// nats-server and the sidecar let a client in.
 func TestCalloutKeysRotate(t *testing.T) {
 	testutil.Integration(t)
 	clock := startOperator(t, operatorConfig{})
@@ -430,47 +432,87 @@ func TestCalloutKeysRotate(t *testing.T) {
 	create(t, orders)
 	deleteAtEnd(t, orders, nc)
 	calloutKey := types.NamespacedName{Namespace: ns, Name: resource.CalloutSecretName(clusterName)}
-	keysOf := func(s *corev1.Secret) *auth.Callout {
-		k, err := resource.CalloutKeys(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
+	hasNext := func(s *corev1.Secret) bool {
+		_, ok := s.Data[auth.CalloutNextKeys+auth.CalloutKeyIssuerSeed]
+		return ok
 	}
-	first := waitSecret(t, calloutKey, func(s *corev1.Secret) error { _, err := resource.CalloutKeys(s); return err })
-	old := keysOf(first)
-
-	clock.Advance(resource.CalloutKeyLifetime + time.Hour)
-	rotated := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
-		if k, err := resource.CalloutKeys(s); err != nil || k.Issuer == old.Issuer {
-			return errors.New("the callout keys were not replaced")
+	first := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.CalloutKeyRoles]), `"orders"`) {
+			return errors.New("roles.json does not have the role yet")
+		}
+		_, err := resource.CalloutKeys(s)
+		return err
+	})
+	old := calloutKeysOf(t, first)
+	oldConf := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), old.Issuer) {
+			return errors.New("clients.conf does not name the issuer yet")
 		}
 		return nil
 	})
-	fresh := keysOf(rotated)
+
+	clock.Advance(resource.CalloutKeyLifetime + time.Minute)
+	staged := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
+		if !hasNext(s) {
+			return errors.New("no next keys staged")
+		}
+		return nil
+	})
+	if k := calloutKeysOf(t, staged); k.Issuer != old.Issuer {
+		t.Fatalf("staging replaced the current issuer %s with %s", old.Issuer, k.Issuer)
+	}
+	if conf := waitSecret(t, authKey(nc), func(*corev1.Secret) error { return nil }); !strings.Contains(string(conf.Data[auth.KeyClients]), old.Issuer) {
+		t.Fatal("clients.conf changed while the next keys were only staged")
+	}
+
+	clock.Advance(resource.CalloutKeyStaging + time.Minute)
+	rotated := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
+		if k, err := resource.CalloutKeys(s); err != nil || k.Issuer == old.Issuer || hasNext(s) {
+			return errors.New("the staged keys are not current yet")
+		}
+		return nil
+	})
+	fresh := calloutKeysOf(t, rotated)
 	if fresh.XKey == old.XKey || fresh.Password != old.Password {
 		t.Errorf("rotation: xkey replaced %v, password kept %v", fresh.XKey != old.XKey, fresh.Password == old.Password)
 	}
-	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+	newConf := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
 		if !strings.Contains(string(s.Data[auth.KeyClients]), fresh.Issuer) {
 			return errors.New("clients.conf does not name the new issuer yet")
 		}
 		return nil
 	})
 
-	// The pod after the kubelet's update: the server with the new
-	// clients.conf, the sidecar with the new files.
-	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
-	runSidecar(t, srv.ClientURL(), rotated, ns)
 	token := projectedToken(t, ns, "orders")
-	testutil.Eventually(t, timeout, func(context.Context) error {
-		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0))
-		if err != nil {
-			return err
-		}
-		c.Close()
-		return nil
-	})
+	for what, mounts := range map[string]struct{ conf, keys *corev1.Secret }{
+		"before the rotation":           {oldConf, first},
+		"sidecar staged, server before": {oldConf, staged},
+		"sidecar staged, server after":  {newConf, staged},
+		"sidecar after, server before":  {oldConf, rotated},
+		"after the rotation":            {newConf, rotated},
+	} {
+		t.Run(what, func(t *testing.T) {
+			srv := startNATS(t, mounts.conf.Data, "authorization { include \"auth/clients.conf\" }\n")
+			runSidecar(t, srv.ClientURL(), mounts.keys, ns)
+			testutil.Eventually(t, timeout, func(context.Context) error {
+				c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0))
+				if err != nil {
+					return err
+				}
+				c.Close()
+				return nil
+			})
+		})
+	}
+}
+
+func calloutKeysOf(t *testing.T, s *corev1.Secret) *auth.Callout {
+	t.Helper()
+	k, err := resource.CalloutKeys(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // projectedToken is a token of ServiceAccount sa for the cluster's
