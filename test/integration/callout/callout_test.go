@@ -63,9 +63,11 @@ func verifier(t testing.TB, kube *kubernetes.Clientset, kind, audience string) c
 	return v
 }
 
-func start(t *testing.T, verify string) *fixture { return startFixture(t, verify) }
+func start(t *testing.T, verify string) *fixture { return startFixture(t, verify, nil) }
 
-func startFixture(t testing.TB, verify string) *fixture {
+// startFixture starts the server and the callout service; roles, when not
+// nil, replaces reading the NatsServiceRoles from the API server.
+func startFixture(t testing.TB, verify string, roles callout.RoleSource) *fixture {
 	t.Helper()
 	testutil.Integration(t)
 	ns := cp.Namespace(t, "callout")
@@ -97,7 +99,10 @@ authorization {
 	svc := &callout.Service{
 		Issuer: issuer, XKey: xkey, Account: "$G", Namespace: ns,
 		Verifier: verifier(t, kube, verify, callout.Audience(cluster, ns)),
-		Roles:    callout.Roles{Reader: cp.Client, Cluster: cluster},
+		Roles:    roles,
+	}
+	if roles == nil {
+		svc.Roles = callout.Roles{Reader: cp.Client, Cluster: cluster}
 	}
 	nc, err := nats.Connect(srv.ClientURL(), nats.UserInfo("callout", "callout-pw"))
 	if err != nil {
