@@ -18,15 +18,18 @@ import (
 //   - an install or upgrade that keeps failing with the same inputs is
 //     retried with a growing delay, not in a loop (retryGate);
 //   - an object the drift repair re-creates is owned by the release, as
-//     Helm's own creations are (ownedRepair).
+//     Helm's own creations are (ownedRepair);
+//   - the drift repair does not send a patch that changes nothing
+//     (quietRepair).
 type resilientActionClientGetter struct {
 	helmclient.ActionClientGetter
 	gate     *retryGate
 	recorder record.EventRecorder
+	live     client.Reader // the API server, not the cache
 }
 
-func newResilientActionClientGetter(getter helmclient.ActionClientGetter, recorder record.EventRecorder) resilientActionClientGetter {
-	return resilientActionClientGetter{ActionClientGetter: getter, gate: newRetryGate(), recorder: recorder}
+func newResilientActionClientGetter(getter helmclient.ActionClientGetter, recorder record.EventRecorder, live client.Reader) resilientActionClientGetter {
+	return resilientActionClientGetter{ActionClientGetter: getter, gate: newRetryGate(), recorder: recorder, live: live}
 }
 
 func (g resilientActionClientGetter) ActionClientFor(ctx context.Context, obj client.Object) (helmclient.ActionInterface, error) {
@@ -41,5 +44,6 @@ func (g resilientActionClientGetter) ActionClientFor(ctx context.Context, obj cl
 		}
 	}
 	key := client.ObjectKeyFromObject(obj).String()
-	return gatedActionClient{ActionInterface: missingReleaseGuard{ownedRepair{ac}}, gate: g.gate, key: key}, nil
+	repair := ownedRepair{quietRepair{ActionInterface: ac, ctx: ctx, live: g.live}}
+	return gatedActionClient{ActionInterface: missingReleaseGuard{repair}, gate: g.gate, key: key}, nil
 }

@@ -50,7 +50,7 @@ func SetupHelm(mgr ctrl.Manager, ws []watches.Watch, policy Policy) error {
 		return err
 	}
 	recorder := mgr.GetEventRecorderFor("nats-operator")
-	getter = newResilientActionClientGetter(getter, recorder)
+	getter = newResilientActionClientGetter(getter, recorder, mgr.GetAPIReader())
 	statusClient := helmStatusClient{Client: mgr.GetClient(), reader: mgr.GetAPIReader(), recorder: recorder}
 	for _, w := range ws {
 		if len(w.OverrideValues) > 0 {

@@ -1,0 +1,138 @@
+package operator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/releaseutil"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// alwaysPatchedKinds are the kinds whose drift-repair patch is never empty:
+// helm-operator-plugins' drift repair sends a three-way strategic merge
+// patch for every object that yields one, and a PodDisruptionBudget's
+// spec.selector has the patch strategy "replace", so its patch always
+// carries the selector. The API server then stores nothing, but the
+// request is a write on every drift reconcile of every cluster.
+var alwaysPatchedKinds = map[string]bool{"PodDisruptionBudget": true}
+
+// quietRepair leaves out of the drift repair the objects of
+// alwaysPatchedKinds whose live state already holds everything the release
+// sets, so that an unchanged object costs a read and no write. Every other
+// object, and any object that differs, is repaired as before.
+type quietRepair struct {
+	helmclient.ActionInterface
+	ctx  context.Context
+	live client.Reader // the API server: the drift repair compares with it too
+}
+
+// Reconcile implements helmclient.ActionInterface.
+func (c quietRepair) Reconcile(rel *release.Release) error {
+	docs := releaseutil.SplitManifests(rel.Manifest)
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	var out strings.Builder
+	for _, k := range keys {
+		unchanged, err := c.unchanged(docs[k])
+		if err != nil {
+			return err
+		}
+		if unchanged {
+			continue
+		}
+		out.WriteString("---\n")
+		out.WriteString(docs[k])
+		out.WriteString("\n")
+	}
+	quiet := *rel
+	quiet.Manifest = out.String()
+	return c.ActionInterface.Reconcile(&quiet)
+}
+
+// unchanged reports whether doc is of an always-patched kind and its live
+// object holds every field doc sets, with the same value.
+func (c quietRepair) unchanged(doc string) (bool, error) {
+	var want unstructured.Unstructured
+	if err := yaml.Unmarshal([]byte(doc), &want.Object); err != nil {
+		return false, fmt.Errorf("release manifest: %w", err)
+	}
+	if want.Object == nil || !alwaysPatchedKinds[want.GetKind()] {
+		return false, nil
+	}
+	live := &unstructured.Unstructured{}
+	live.SetGroupVersionKind(want.GroupVersionKind())
+	err := c.live.Get(c.ctx, client.ObjectKey{Namespace: want.GetNamespace(), Name: want.GetName()}, live)
+	if apierrors.IsNotFound(err) {
+		return false, nil // the repair re-creates it
+	}
+	if err != nil {
+		return false, err
+	}
+	return holds(live.Object, want.Object)
+}
+
+// holds reports whether live has every field of want with an equal value:
+// maps may have more keys, lists must match element by element. Both are
+// compared as JSON values, so 1 and 1.0 are the same number.
+func holds(live, want map[string]any) (bool, error) {
+	l, err := asJSON(live)
+	if err != nil {
+		return false, err
+	}
+	w, err := asJSON(want)
+	if err != nil {
+		return false, err
+	}
+	return holdsValue(l, w), nil
+}
+
+func asJSON(v any) (any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	return out, json.Unmarshal(raw, &out)
+}
+
+func holdsValue(live, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			lv, ok := l[k]
+			if !ok || !holdsValue(lv, wv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok || len(l) != len(w) {
+			return false
+		}
+		for i := range w {
+			if !holdsValue(l[i], w[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return equality.Semantic.DeepEqual(live, want)
+	}
+}
