@@ -58,8 +58,9 @@ func TestCalloutSidecar(t *testing.T) {
 	}
 }
 
-// TestCalloutRefusals: the sidecar cannot be had through chart values,
-// and the callout with certificate-mapped users is refused with what to do.
+// TestCalloutRefusals: the sidecar cannot be had through chart values, and
+// the callout with certificate-mapped users or with client TLS files the
+// sidecar cannot mount is refused with what to do.
 func TestCalloutRefusals(t *testing.T) {
 	r, err := render.New(repofs.FS())
 	if err != nil {
@@ -81,6 +82,14 @@ spec:
   auth: {enableServiceAccounts: true, serviceAccounts: {mode: Callout}, tlsVerifyAndMap: true}
   tls: {serverSecret: certs, verify: true}
 `, "both decide who a client is"},
+		"TLS files outside the Secret": {`
+apiVersion: nats.io/v1alpha2
+kind: NatsCluster
+metadata: {name: co, namespace: team}
+spec:
+  auth: {enableServiceAccounts: true, serviceAccounts: {mode: Callout}}
+  tls: {serverSecret: certs, serverSecretCertFileName: /etc/elsewhere/tls.crt}
+`, "tls.client.cert (spec.tls.serverSecretCertFileName) \"/etc/elsewhere/tls.crt\": with spec.auth.serviceAccounts.mode Callout"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := r.RenderDocuments(context.Background(), []byte(tt.spec))

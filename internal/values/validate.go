@@ -48,8 +48,8 @@ func (v *ChartValues) Validate() error {
 		}
 	}
 	check(atMost("size", int64(v.Size), MaxSize))
-	if v.Auth.Callout.Enabled && v.TLS.Client.VerifyAndMap {
-		check(fmt.Errorf("spec.auth.serviceAccounts.mode Callout and spec.auth.tlsVerifyAndMap both decide who a client is (a token or a certificate): use one of them"))
+	if v.Auth.Callout.Enabled {
+		check(v.validateCalloutTLS())
 	}
 	check(v.validatePorts())
 	check(between("server.lameDuckDurationSeconds", v.Server.LameDuckDurationSeconds, MinLameDuckSeconds, MaxLameDuckSeconds))
@@ -198,6 +198,27 @@ func (v *ChartValues) validateTLS() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateCalloutTLS refuses the client TLS settings the callout sidecar
+// cannot follow: it mounts only the clients' TLS Secret, and a client
+// certificate mapped to a user competes with the token for who a client is.
+func (v *ChartValues) validateCalloutTLS() error {
+	t := v.TLS.Client
+	if t.Secret == "" {
+		return nil
+	}
+	if t.VerifyAndMap {
+		return fmt.Errorf("spec.auth.serviceAccounts.mode Callout and spec.auth.tlsVerifyAndMap both decide who a client is (a token or a certificate): use one of them")
+	}
+	for _, f := range []struct{ key, field, file string }{
+		{"ca", "serverSecretCAFileName", t.CA}, {"cert", "serverSecretCertFileName", t.Cert}, {"key", "serverSecretKeyFileName", t.Key},
+	} {
+		if path.IsAbs(f.file) {
+			return fmt.Errorf("tls.client.%s (spec.tls.%s) %q: with spec.auth.serviceAccounts.mode Callout the TLS files must be keys of spec.tls.serverSecret, which the callout sidecar mounts too, not absolute paths", f.key, f.field, f.file)
+		}
+	}
+	return nil
 }
 
 func (v *ChartValues) validateAuth() error {
