@@ -35,6 +35,11 @@ const (
 	// ReasonTokenSecretsDisabled: the cluster uses the token-Secret mode and
 	// the operator was installed without it (--token-secrets=false).
 	ReasonTokenSecretsDisabled = "TokenSecretsDisabled"
+	// ReasonCalloutCertificateUnusable: in callout mode with spec.tls.verify
+	// the callout sidecar presents the certificate of spec.tls.serverSecret
+	// to its server, and that certificate is not valid for client
+	// authentication. The rest of the config is written.
+	ReasonCalloutCertificateUnusable = "CalloutCertificateUnusable"
 )
 
 // Event reasons of the auth controllers for changes (Normal Events).

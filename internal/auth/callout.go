@@ -1,6 +1,10 @@
 package auth
 
 import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -104,3 +108,28 @@ const (
 // the cluster's NatsServiceRoles (JSON, role name to permissions), which
 // the sidecar reads instead of the API server.
 const CalloutKeyRoles = "roles.json"
+
+// CalloutClientCertificate reports why the certificate of the clients' TLS
+// Secret (PEM, the first certificate) cannot be the callout sidecar's
+// client certificate, which it presents to its server when the server
+// verifies clients (spec.tls.verify); nil when it can: its extended key
+// usages include client authentication, or it has none.
+func CalloutClientCertificate(certPEM []byte) error {
+	block, rest := pem.Decode(certPEM)
+	for block != nil && block.Type != "CERTIFICATE" {
+		block, rest = pem.Decode(rest)
+	}
+	if block == nil {
+		return errors.New("holds no PEM certificate")
+	}
+	cert, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return fmt.Errorf("holds no readable certificate: %w", err)
+	}
+	if len(cert.ExtKeyUsage) == 0 || slices.ContainsFunc(cert.ExtKeyUsage, func(u x509.ExtKeyUsage) bool {
+		return u == x509.ExtKeyUsageClientAuth || u == x509.ExtKeyUsageAny
+	}) {
+		return nil
+	}
+	return fmt.Errorf("the certificate (%s) is not valid for client authentication, and with spec.tls.verify the callout sidecar presents it to its server: issue it with the extended key usages server auth and client auth", cert.Subject)
+}

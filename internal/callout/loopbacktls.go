@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+
+	"github.com/nats-operator/nats-operator/internal/auth"
 )
 
 // LoopbackTLS is the sidecar's TLS towards the NATS server beside it when
@@ -88,20 +90,17 @@ func (l LoopbackTLS) verifyServer(cs tls.ConnectionState) error {
 // checkClientCertificate refuses a certificate whose extended key usages
 // leave out client authentication: the server would refuse it.
 func (l LoopbackTLS) checkClientCertificate() error {
-	pair, err := tls.LoadX509KeyPair(l.CertFile, l.KeyFile)
+	certPEM, err := os.ReadFile(l.CertFile)
 	if err != nil {
 		return fmt.Errorf("the client TLS certificate the callout presents to its server: %w", err)
 	}
-	leaf, err := x509.ParseCertificate(pair.Certificate[0])
-	if err != nil {
-		return err
+	if err := auth.CalloutClientCertificate(certPEM); err != nil {
+		return fmt.Errorf("%s: %w", l.CertFile, err)
 	}
-	if len(leaf.ExtKeyUsage) == 0 || slices.ContainsFunc(leaf.ExtKeyUsage, func(u x509.ExtKeyUsage) bool {
-		return u == x509.ExtKeyUsageClientAuth || u == x509.ExtKeyUsageAny
-	}) {
-		return nil
+	if _, err := tls.LoadX509KeyPair(l.CertFile, l.KeyFile); err != nil {
+		return fmt.Errorf("the client TLS certificate the callout presents to its server: %w", err)
 	}
-	return fmt.Errorf("the certificate in %s (%s) is not valid for client authentication, and with spec.tls.verify the callout sidecar presents it to its server: issue it with the extended key usages server auth and client auth", l.CertFile, leaf.Subject)
+	return nil
 }
 
 func pemBlocks(data []byte) [][]byte {

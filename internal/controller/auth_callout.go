@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -55,4 +57,40 @@ func (r *AuthReconciler) rolePermissions(ctx context.Context, nc *natsv1alpha2.N
 // uses the callout; turning it on again makes new keys.
 func (r *AuthReconciler) deleteCalloutSecret(ctx context.Context, nc *natsv1alpha2.NatsCluster) error {
 	return r.deleteOwnedSecret(ctx, nc, (&resource.CalloutSecret{Cluster: nc}).Build())
+}
+
+// calloutCertificateRef is spec.tls.serverSecret when the callout sidecar
+// presents its certificate as client certificate: in callout mode with
+// spec.tls.verify.
+func calloutCertificateRef(nc *natsv1alpha2.NatsCluster) (secretRef, bool) {
+	t := nc.Spec.TLS
+	if !nc.Spec.Auth.CalloutMode() || t == nil || t.ServerSecret == "" || !t.Verify || t.ServerSecretCertFileName == "" {
+		return secretRef{}, false
+	}
+	return secretRef{field: "spec.tls.serverSecret", key: types.NamespacedName{Namespace: nc.Namespace, Name: t.ServerSecret}}, true
+}
+
+// calloutCertificateProblem says why the certificate of spec.tls.serverSecret
+// cannot be the callout sidecar's client certificate; "" when it can, or
+// when the sidecar presents none. The sidecar refuses to start with such a
+// certificate; AuthReady and an Event name the fix where the user looks.
+// A missing Secret is not this check's to report: no server starts
+// without it.
+func (r *AuthReconciler) calloutCertificateProblem(ctx context.Context, nc *natsv1alpha2.NatsCluster) (string, error) {
+	ref, ok := calloutCertificateRef(nc)
+	if !ok {
+		return "", nil
+	}
+	var s corev1.Secret
+	if err := r.APIReader.Get(ctx, ref.key, &s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("reading %s %s: %w", ref.field, ref.key, err)
+	}
+	file := nc.Spec.TLS.ServerSecretCertFileName
+	if err := auth.CalloutClientCertificate(s.Data[file]); err != nil {
+		return fmt.Sprintf("%s: Secret %s, key %s: %v", ref.field, ref.key, file, err), nil
+	}
+	return "", nil
 }

@@ -70,7 +70,7 @@ func (r *AuthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err != nil || !nc.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileGone(ctx, req.NamespacedName, &nc)
 	}
-	r.Secrets.Track(req.NamespacedName, refKeys(referencedSecrets(&nc)))
+	r.Secrets.Track(req.NamespacedName, refKeys(watchedSecrets(&nc)))
 	if !wantsAuthSecret(&nc) {
 		return ctrl.Result{}, r.reconcileNoAuth(ctx, &nc)
 	}
@@ -87,7 +87,15 @@ func (r *AuthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.
 	if err != nil {
 		return r.finish(ctx, &nc, err)
 	}
-	if err := r.report(ctx, &nc, readyCondition(files, tokens.users, plan, &nc)); err != nil {
+	ready := readyCondition(files, tokens.users, plan, &nc)
+	problem, err := r.calloutCertificateProblem(ctx, &nc)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if problem != "" {
+		ready = authReady(natsv1alpha2.ReasonCalloutCertificateUnusable, problem)
+	}
+	if err := r.report(ctx, &nc, ready); err != nil {
 		return ctrl.Result{}, err
 	}
 	renewAt := tokens.renewAt
@@ -223,6 +231,17 @@ func (r *AuthReconciler) requeueAfter(renewAt time.Time) time.Duration {
 		d = min(d, r.MaxRequeueAfter)
 	}
 	return d
+}
+
+// watchedSecrets are the Secrets whose changes reconcile the cluster: those
+// spec.auth names, and the clients' TLS Secret whose certificate the
+// callout sidecar presents.
+func watchedSecrets(nc *natsv1alpha2.NatsCluster) []secretRef {
+	refs := referencedSecrets(nc)
+	if ref, ok := calloutCertificateRef(nc); ok {
+		refs = append(refs, ref)
+	}
+	return refs
 }
 
 func refKeys(refs []secretRef) []types.NamespacedName {

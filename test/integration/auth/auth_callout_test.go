@@ -304,6 +304,43 @@ func TestCalloutWithClientTLS(t *testing.T) {
 	}
 }
 
+// TestCalloutCertificateWithoutClientAuth: with client verification on,
+// a clients' TLS certificate only for server authentication cannot be the
+// callout sidecar's client certificate; AuthReady and a Warning Event say
+// so and what to issue, and replacing the Secret's certificate clears it.
+func TestCalloutCertificateWithoutClientAuth(t *testing.T) {
+	testutil.Integration(t)
+	startOperator(t, operatorConfig{})
+	ctx := context.Background()
+	ns := cp.Namespace(t, "callout-eku")
+	ca := testutil.NewCA(t)
+	svc := clusterName + "." + ns + ".svc"
+	serverOnly, serverOnlyKey := ca.IssueFor(t, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, svc, svc)
+	tlsSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "nats-tls"},
+		Data: map[string][]byte{"ca.crt": ca.PEM, "tls.crt": serverOnly, "tls.key": serverOnlyKey}}
+	create(t, tlsSecret)
+	nc := cluster(ns, &natsv1alpha2.AuthConfig{EnableServiceAccounts: true,
+		ServiceAccounts: &natsv1alpha2.ServiceAccountsAuth{Mode: natsv1alpha2.ServiceAccountsCallout}})
+	nc.Spec.TLS = &natsv1alpha2.TLSConfig{ServerSecret: "nats-tls", ServerSecretCAFileName: "ca.crt",
+		ServerSecretCertFileName: "tls.crt", ServerSecretKeyFileName: "tls.key", Verify: true}
+	create(t, nc)
+	deleteAtEnd(t, nc)
+
+	c := waitAuthReady(t, nc, natsv1alpha2.ReasonCalloutCertificateUnusable)
+	want := "issue it with the extended key usages server auth and client auth"
+	if !strings.Contains(c.Message, "Secret "+ns+"/nats-tls, key tls.crt") || !strings.Contains(c.Message, want) {
+		t.Errorf("AuthReady %q does not name the certificate and what to change", c.Message)
+	}
+	waitEvent(t, nc, corev1.EventTypeWarning, natsv1alpha2.ReasonCalloutCertificateUnusable, want)
+
+	both, bothKey := ca.Issue(t, svc, svc)
+	tlsSecret.Data = map[string][]byte{"ca.crt": ca.PEM, "tls.crt": both, "tls.key": bothKey}
+	if err := cp.Client.Update(ctx, tlsSecret); err != nil {
+		t.Fatal(err)
+	}
+	waitAuthReady(t, nc, natsv1alpha2.ReasonAuthConfigured)
+}
+
 // renderedPod renders the chart for the NatsCluster as the API server
 // holds it and returns nats.conf and the callout sidecar's arguments.
 func renderedPod(t *testing.T, nc *natsv1alpha2.NatsCluster) (conf string, calloutArgs []string) {
