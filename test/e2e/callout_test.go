@@ -37,12 +37,7 @@ func TestCalloutMode(t *testing.T) {
 	createObject(t, &corev1.Secret{ObjectMeta: meta(name + "-clients"), StringData: map[string]string{
 		"auth.json": `{"users": [{"username": "bob", "password": "bob-pw"}]}`,
 	}})
-	createObject(t, &corev1.ServiceAccount{ObjectMeta: meta(role)})
-	createObject(t, &unstructured.Unstructured{Object: obj{
-		"apiVersion": "nats.io/v1alpha2", "kind": "NatsServiceRole",
-		"metadata": obj{"name": role, "namespace": env.namespace, "labels": obj{"nats_cluster": name}},
-		"spec":     obj{"permissions": obj{"publish": []any{"e2e.app.>"}, "subscribe": []any{"e2e.>", "_INBOX.>"}}},
-	}})
+	createAppRole(t, role, name)
 	c := createCluster(t, name, obj{
 		"size": 2, "version": env.natsVersion,
 		"pod":  obj{"enableConfigReload": true},
@@ -111,6 +106,18 @@ func TestCalloutMode(t *testing.T) {
 	tr.requireNoneLost(t, "token Secrets -> callout -> token Secrets")
 }
 
+// createAppRole creates a ServiceAccount and its NatsServiceRole on the
+// cluster: publish on e2e.app.>, subscribe on e2e.> and inboxes.
+func createAppRole(t *testing.T, role, cluster string) {
+	t.Helper()
+	createObject(t, &corev1.ServiceAccount{ObjectMeta: meta(role)})
+	createObject(t, &unstructured.Unstructured{Object: obj{
+		"apiVersion": "nats.io/v1alpha2", "kind": "NatsServiceRole",
+		"metadata": obj{"name": role, "namespace": env.namespace, "labels": obj{"nats_cluster": cluster}},
+		"spec":     obj{"permissions": obj{"publish": []any{"e2e.app.>"}, "subscribe": []any{"e2e.>", "_INBOX.>"}}},
+	}})
+}
+
 // setServiceAccountsMode switches the mode, which adds or removes the
 // callout sidecar and so rolls the servers.
 func setServiceAccountsMode(c *natsCluster, mode string) {
@@ -146,12 +153,7 @@ func TestCalloutWithClientTLS(t *testing.T) {
 	createObject(t, &corev1.Secret{ObjectMeta: meta(name + "-server"), Data: map[string][]byte{
 		"ca.crt": ca.PEM, "tls.crt": serverCert, "tls.key": serverKey,
 	}})
-	createObject(t, &corev1.ServiceAccount{ObjectMeta: meta(role)})
-	createObject(t, &unstructured.Unstructured{Object: obj{
-		"apiVersion": "nats.io/v1alpha2", "kind": "NatsServiceRole",
-		"metadata": obj{"name": role, "namespace": env.namespace, "labels": obj{"nats_cluster": name}},
-		"spec":     obj{"permissions": obj{"publish": []any{"e2e.app.>"}, "subscribe": []any{"e2e.>", "_INBOX.>"}}},
-	}})
+	createAppRole(t, role, name)
 	c := createCluster(t, name, obj{
 		"size": 1, "version": env.natsVersion,
 		"auth": obj{"enableServiceAccounts": true, "serviceAccounts": obj{"mode": "Callout"}},

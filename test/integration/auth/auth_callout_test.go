@@ -97,27 +97,7 @@ func TestCalloutModeAndBack(t *testing.T) {
 	srv := startNATS(t, authSecret.Data, "authorization { include \"auth/clients.conf\" }\n")
 	mounted := runSidecar(t, srv.ClientURL(), keys, ns)
 	token := projectedToken(t, ns, "orders")
-	canPublish := func(subject string) error {
-		denied := make(chan error, 1)
-		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.MaxReconnects(0),
-			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if err := c.Publish(subject, nil); err != nil {
-			return err
-		}
-		if err := c.FlushTimeout(timeout); err != nil {
-			return err
-		}
-		select {
-		case err := <-denied:
-			return err
-		case <-time.After(time.Second):
-			return nil
-		}
-	}
+	canPublish := publisher(srv.ClientURL(), nats.UserInfo("orders", token))
 	testutil.Eventually(t, timeout, func(context.Context) error { return canPublish("orders.new") })
 	if err := canPublish("billing.new"); err == nil {
 		t.Error("the role's ServiceAccount published outside orders.>")
@@ -162,6 +142,33 @@ func TestCalloutModeAndBack(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// publisher connects to url with opts for each call and publishes to the
+// subject; the error is the connect's, or the server's permissions
+// violation.
+func publisher(url string, opts ...nats.Option) func(subject string) error {
+	return func(subject string) error {
+		denied := make(chan error, 1)
+		c, err := nats.Connect(url, append(opts, nats.MaxReconnects(0),
+			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))...)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if err := c.Publish(subject, nil); err != nil {
+			return err
+		}
+		if err := c.FlushTimeout(timeout); err != nil {
+			return err
+		}
+		select {
+		case err := <-denied:
+			return err
+		case <-time.After(time.Second):
+			return nil
+		}
+	}
 }
 
 func setMode(t *testing.T, nc *natsv1alpha2.NatsCluster, mode natsv1alpha2.ServiceAccountsMode) {
@@ -274,27 +281,7 @@ func TestCalloutWithClientTLS(t *testing.T) {
 	clientTLS := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, Certificates: []tls.Certificate{clientPair},
 		ServerName: clusterName + "." + ns + ".svc"}
 	token := projectedToken(t, ns, "orders")
-	publish := func(subject string) error {
-		denied := make(chan error, 1)
-		c, err := nats.Connect(srv.ClientURL(), nats.UserInfo("orders", token), nats.Secure(clientTLS), nats.MaxReconnects(0),
-			nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { denied <- err }))
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if err := c.Publish(subject, nil); err != nil {
-			return err
-		}
-		if err := c.FlushTimeout(timeout); err != nil {
-			return err
-		}
-		select {
-		case err := <-denied:
-			return err
-		case <-time.After(time.Second):
-			return nil
-		}
-	}
+	publish := publisher(srv.ClientURL(), nats.UserInfo("orders", token), nats.Secure(clientTLS))
 	testutil.Eventually(t, timeout, func(context.Context) error { return publish("orders.new") })
 	if err := publish("billing.new"); err == nil {
 		t.Error("the role's ServiceAccount published outside orders.>")
