@@ -21,18 +21,6 @@ E2E_NATS_OLD=${E2E_NATS_OLD:-2.14.10}
 NICE=(nice -n 10)
 mkdir -p "$E2E_CACHE"
 
-
-
-# cached DIR CMD...: runs CMD with $tmp as output dir unless DIR exists, then
-# moves $tmp to DIR, so an interrupted build never looks finished.
-cached() {
-	local dir=$1; shift
-	if [[ -d $dir ]]; then return 0; fi
-	tmp=$(mktemp -d "$dir.XXXX")
-	if ! "$@"; then rm -rf "$tmp"; return 1; fi
-	rm -rf "$dir"; mv "$tmp" "$dir"
-}
-
 # --- Node binaries -----------------------------------------------------------
 k8s=$(e2e_k8s_version)
 e2e_log "kube-apiserver and etcd (hack/testbins/install.sh)"

@@ -49,9 +49,20 @@ E2E_NODE_IP=$(e2e_first_ip "$E2E_POD_CIDR")
 E2E_KUBERNETES_SVC_IP=$(e2e_first_ip "$E2E_SERVICE_CIDR")
 E2E_APISERVER_URL=https://$E2E_NODE_IP:$E2E_APISERVER_PORT
 E2E_KUBECONFIG=$E2E_STATE/pki/admin.kubeconfig
+E2E_CTRD_SOCK=$E2E_STATE/containerd/containerd.sock
 
 e2e_log() { printf '%s e2e: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 e2e_die() { e2e_log "error: $*"; exit 1; }
+
+# cached DIR CMD...: runs CMD with $tmp as output dir unless DIR exists, then
+# moves $tmp to DIR, so an interrupted build never looks finished.
+cached() {
+	local dir=$1; shift
+	if [[ -d $dir ]]; then return 0; fi
+	tmp=$(mktemp -d "$dir.XXXX")
+	if ! "$@"; then rm -rf "$tmp"; return 1; fi
+	rm -rf "$dir"; mv "$tmp" "$dir"
+}
 
 # Versions of the testbins wrapper module (Kubernetes, etcd).
 e2e_k8s_version() { go -C "$E2E_REPO/hack/testbins" list -m -f '{{.Version}}' k8s.io/kubernetes; }

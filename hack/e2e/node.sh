@@ -28,7 +28,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-CTRD_SOCK=$E2E_STATE/containerd/containerd.sock
+CTRD_SOCK=$E2E_CTRD_SOCK
 PKI=$E2E_STATE/pki
 # Host paths created outside $E2E_STATE by the kubelet, containerd or CNI.
 HOST_PATHS="/var/log/containers /var/log/pods /var/lib/cni /run/containerd /run/netns /opt/containerd /var/lib/kubelet"
