@@ -1,0 +1,143 @@
+//go:build e2e
+
+package olm
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"testing"
+
+	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TestAllNamespaces: an OperatorGroup without targetNamespaces installs the
+// channel's head for every namespace; the operator OLM deployed runs a
+// NatsCluster in another namespace, from the images of the CSV's
+// RELATED_IMAGE_* variables, and OLM uninstalls it.
+func TestAllNamespaces(t *testing.T) {
+	in := subscribe(t, "e2e-olm-all", false, "", operatorsv1alpha1.ApprovalAutomatic)
+	in.installPlan(env.nextCSV)
+	csv := in.succeeded(env.nextCSV)
+	related := in.operatorPod(csv, env.nextImage)
+
+	apps := "e2e-olm-apps"
+	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: apps}})
+	t.Cleanup(func() { deleteAndWait(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: apps}}) })
+	if !in.canCreateStatefulSets(apps) {
+		t.Errorf("the AllNamespaces operator may not create StatefulSets in %s", apps)
+	}
+	c := createCluster(t, apps, "olm-all", 3)
+	pods := c.ready(3)
+	requireImages(t, pods, operands(t, related))
+	requireMesh(t, pods)
+
+	in.uninstall(c)
+}
+
+// TestOwnNamespace: an OperatorGroup targeting its own namespace; the
+// operator watches that namespace only, with RBAC there only.
+func TestOwnNamespace(t *testing.T) {
+	ns := "e2e-olm-own"
+	in := subscribe(t, ns, true, "", operatorsv1alpha1.ApprovalAutomatic)
+	in.installPlan(env.nextCSV)
+	csv := in.succeeded(env.nextCSV)
+	related := in.operatorPod(csv, env.nextImage)
+
+	if !in.canCreateStatefulSets(ns) {
+		t.Errorf("the OwnNamespace operator may not create StatefulSets in its namespace %s", ns)
+	}
+	if in.canCreateStatefulSets("default") {
+		t.Error("the OwnNamespace operator may create StatefulSets in namespace default")
+	}
+	c := createCluster(t, ns, "olm-own", 3)
+	pods := c.ready(3)
+	requireImages(t, pods, operands(t, related))
+	requireMesh(t, pods)
+
+	in.uninstall(c)
+}
+
+// TestUpgrade: 0.1.0, installed with startingCSV, runs a NatsCluster; OLM
+// upgrades it to 0.2.0 through the channel (0.2.0 replaces 0.1.0). The
+// servers keep running through the upgrade, and the new operator
+// reconciles the next edit. Approval is Manual so that the cluster is
+// created while 0.1.0 runs: with Automatic, OLM would start the upgrade as
+// soon as 0.1.0 succeeded.
+func TestUpgrade(t *testing.T) {
+	ns := "e2e-olm-upgrade"
+	in := subscribe(t, ns, false, env.firstCSV, operatorsv1alpha1.ApprovalManual)
+	in.installPlan(env.firstCSV)
+	first := in.succeeded(env.firstCSV)
+	in.operatorPod(first, env.firstImage)
+
+	c := createCluster(t, ns, "olm-upgrade", 2)
+	before := c.ready(2)
+	requireMesh(t, before)
+
+	// OLM finds 0.2.0 in the channel and plans the upgrade.
+	in.installPlan(env.nextCSV)
+	next := in.succeeded(env.nextCSV)
+	if next.Spec.Replaces != env.firstCSV {
+		t.Errorf("CSV %s replaces %q, want %s", next.Name, next.Spec.Replaces, env.firstCSV)
+	}
+	related := in.operatorPod(next, env.nextImage)
+	eventually(t, olmTimeout, "CSV "+env.firstCSV+" removed after the upgrade", func() error {
+		err := get(&operatorsv1alpha1.ClusterServiceVersion{}, ns, env.firstCSV)
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return errors.New("still there")
+	})
+
+	// The servers of 0.1.0 still run: same pods, not restarted.
+	after := c.ready(2)
+	requireSamePods(t, before, after)
+	requireMesh(t, after)
+
+	// The new operator reconciles an edit.
+	c.resize(3)
+	pods := c.ready(3)
+	requireImages(t, pods, operands(t, related))
+	requireMesh(t, pods)
+	requireSamePods(t, before, pods)
+
+	in.uninstall(c)
+}
+
+// requireSamePods: every pod of before is in after, the same object (UID)
+// with no container restarted since.
+func requireSamePods(t *testing.T, before, after []corev1.Pod) {
+	t.Helper()
+	now := map[string]corev1.Pod{}
+	for _, p := range after {
+		now[p.Name] = p
+	}
+	for _, p := range before {
+		q, ok := now[p.Name]
+		switch {
+		case !ok:
+			t.Errorf("pod %s is gone (pods now: %v)", p.Name, slices.Sorted(maps.Keys(now)))
+		case q.UID != p.UID:
+			t.Errorf("pod %s was replaced", p.Name)
+		default:
+			if r0, r1 := restarts(p), restarts(q); r1 != r0 {
+				t.Errorf("pod %s: containers restarted %d times since, %d before", p.Name, r1-r0, r0)
+			}
+		}
+	}
+}
+
+func restarts(p corev1.Pod) int32 {
+	var n int32
+	for _, st := range p.Status.ContainerStatuses {
+		n += st.RestartCount
+	}
+	return n
+}
