@@ -345,6 +345,10 @@ e2e-up: ## Start the e2e node and deploy the operator into it (real NATS pods to
 e2e-down: ## Stop the e2e node and restore the machine (processes, mounts, bridge, iptables, sysctls).
 	hack/e2e/node.sh down
 
+.PHONY: e2e-olm
+e2e-olm: ## OLM v0 installs this tree's bundle on the e2e node: AllNamespaces and OwnNamespace, upgrade 0.1.0 -> 0.2.0, uninstall; tears the node down.
+	IMG=$(IMG) hack/e2e/olm.sh
+
 ##@ Hostile input
 
 # The generated corpus of hostile and invalid NatsClusters (test/hostile),
