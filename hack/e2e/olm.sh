@@ -9,8 +9,9 @@
 #      name (RELATED_IMAGE_*) are moved to a mirror repository, as a
 #      disconnected install would, so the tests can tell that the CSV's
 #      values reach the NATS pods;
-#   3. opm renders both bundles into a file-based catalog, channel entry
-#      0.2.0 replaces 0.1.0; the bundles carry their manifests
+#   3. opm renders the bundles into two file-based catalogs: "latest" (channel
+#      entry 0.2.0 replaces 0.1.0) and "previous" (0.1.0 only, the catalog
+#      before 0.2.0 was published); the bundles carry their manifests
 #      (olm.bundle.object), so OLM needs no bundle image and no unpack Job;
 #   4. the node comes up (node.sh), the images are imported, OLM's CRDs and
 #      hack/e2e/olm/olm.yaml (olm and catalog operators, opm serving the
@@ -137,29 +138,41 @@ mirror_operands() {
 # annotation KEY: a value of the bundle's metadata/annotations.yaml.
 annotation() { sed -n "s/^ *operators\.operatorframework\.io\.bundle\.$1: *//p" "$work/bundle-${VERSIONS[0]}/metadata/annotations.yaml"; }
 
-make_catalog() {
-	local package channel dir v prev=""
-	package=$(annotation package.v1)
-	channel=$(annotation channel.default.v1)
-	dir=$work/catalog/$package
+# write_catalog DIR VERSION...: a file-based catalog in DIR with the
+# bundles of VERSIONs in the package's default channel, each replacing the
+# one before.
+write_catalog() {
+	local root=$1 dir=$1/$package v prev=""; shift
 	mkdir -p "$dir"
 	"$opm" init "$package" --default-channel="$channel" -o yaml > "$dir/package.yaml"
 	{
 		printf 'schema: olm.channel\npackage: %s\nname: %s\nentries:\n' "$package" "$channel"
-		for v in "${VERSIONS[@]}"; do
+		for v in "$@"; do
 			printf '  - name: %s.v%s\n' "$package" "$v"
 			if [[ -n $prev ]]; then printf '    replaces: %s.v%s\n' "$package" "$prev"; fi
 			prev=$v
+			cp "$work/bundle-v$v.yaml" "$dir/"
 		done
 	} > "$dir/channel.yaml"
+	"$opm" validate "$root"
+}
+
+# make_catalogs: two catalogs, as published before and after 0.2.0's
+# release: "previous" holds 0.1.0, "latest" 0.1.0 and 0.2.0. The upgrade
+# test subscribes to the first and then sees 0.2.0 appear.
+make_catalogs() {
+	local v
+	package=$(annotation package.v1)
+	channel=$(annotation channel.default.v1)
 	for v in "${VERSIONS[@]}"; do
 		mirror_operands "$work/bundle-$v/manifests/$package.clusterserviceversion.yaml"
 		# No image reference: the bundle's objects are embedded (olm.bundle.object).
-		"$opm" render "$work/bundle-$v" -o yaml > "$dir/bundle-v$v.yaml"
+		"$opm" render "$work/bundle-$v" -o yaml > "$work/bundle-v$v.yaml"
 	done
-	"$opm" validate "$work/catalog"
+	write_catalog "$work/catalogs/previous" "${VERSIONS[0]}"
+	write_catalog "$work/catalogs/latest" "${VERSIONS[@]}"
 	"$E2E_TOOLS/imgbuild" -o "$work/catalog.tar" -tag localhost/e2e-nats-catalog:e2e \
-		-file "$opm=/bin/opm" -tree "$work/catalog=/configs" -dir /tmp=1777 -user 65532:65532 \
+		-file "$opm=/bin/opm" -tree "$work/catalogs=/catalogs" -dir /tmp=1777 -user 65532:65532 \
 		-entrypoint /bin/opm
 	cat > "$work/test.env" <<EOF
 E2E_OLM_PACKAGE=$package
@@ -201,7 +214,7 @@ install_olm() {
 	kubectl wait --for=condition=Established -f "$olm_crds" --timeout=2m > /dev/null
 	kubectl apply -f "$OLM_MOD/olm.yaml" > /dev/null
 	local d
-	for d in olm-operator catalog-operator nats-catalog; do
+	for d in olm-operator catalog-operator nats-catalog nats-catalog-previous; do
 		kubectl -n olm rollout status "deployment/$d" --timeout=5m
 	done
 }
@@ -215,6 +228,7 @@ run_tests() {
 	(cd "$E2E_REPO/test/e2e/olm" && env $(cat "$work/test.env") \
 		E2E_KUBECONFIG="$E2E_KUBECONFIG" E2E_OLM_NAMESPACE=olm \
 		E2E_OLM_CATALOG_ADDRESS=nats-catalog.olm.svc.cluster.local:50051 \
+		E2E_OLM_PREVIOUS_CATALOG_ADDRESS=nats-catalog-previous.olm.svc.cluster.local:50051 \
 		E2E_OLM_FIRST_IMG="${operator_image[0.1.0]}" E2E_OLM_NEXT_IMG="${operator_image[0.2.0]}" \
 		E2E_OLM_MIRROR="$MIRROR" E2E_NATS_VERSION="$E2E_NATS_VERSION" \
 		"$test_bin" -test.v -test.count=1 -test.timeout=30m ${E2E_RUN:+-test.run="$E2E_RUN"})
@@ -223,7 +237,7 @@ run_tests() {
 compile_tests > "$work/compile.log" 2>&1 &
 compile_pid=$!
 make_bundles
-make_catalog
+make_catalogs
 wait "$compile_pid" || { cat "$work/compile.log" >&2; e2e_die "test/e2e/olm does not compile"; }
 e2e_log "OLM, bundles and catalog ready in $(( $(date +%s) - build_start ))s"
 

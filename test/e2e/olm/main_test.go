@@ -32,14 +32,16 @@ import (
 type settings struct {
 	olmNamespace   string // OLM's namespace: the catalog operator's global catalogs
 	catalogAddress string // opm serving the file-based catalog (host:port)
-	pkg            string // the OLM package
-	channel        string
-	firstCSV       string // the CSV of 0.1.0
-	nextCSV        string // the CSV of 0.2.0, which replaces firstCSV
-	firstImage     string // the operator image 0.1.0's CSV runs
-	nextImage      string // the operator image 0.2.0's CSV runs
-	mirror         string // the repository the CSVs' operand images were moved to
-	natsVersion    string
+	// opm serving the catalog as it was before 0.2.0 was published (0.1.0 only)
+	previousCatalogAddress string
+	pkg                    string // the OLM package
+	channel                string
+	firstCSV               string // the CSV of 0.1.0
+	nextCSV                string // the CSV of 0.2.0, which replaces firstCSV
+	firstImage             string // the operator image 0.1.0's CSV runs
+	nextImage              string // the operator image 0.2.0's CSV runs
+	mirror                 string // the repository the CSVs' operand images were moved to
+	natsVersion            string
 }
 
 var (
@@ -58,17 +60,18 @@ func TestMain(m *testing.M) {
 func setup() error {
 	kubeconfig := new(string)
 	vals := map[string]*string{
-		"E2E_KUBECONFIG":          kubeconfig,
-		"E2E_OLM_NAMESPACE":       &env.olmNamespace,
-		"E2E_OLM_CATALOG_ADDRESS": &env.catalogAddress,
-		"E2E_OLM_PACKAGE":         &env.pkg,
-		"E2E_OLM_CHANNEL":         &env.channel,
-		"E2E_OLM_FIRST_CSV":       &env.firstCSV,
-		"E2E_OLM_NEXT_CSV":        &env.nextCSV,
-		"E2E_OLM_FIRST_IMG":       &env.firstImage,
-		"E2E_OLM_NEXT_IMG":        &env.nextImage,
-		"E2E_OLM_MIRROR":          &env.mirror,
-		"E2E_NATS_VERSION":        &env.natsVersion,
+		"E2E_KUBECONFIG":                   kubeconfig,
+		"E2E_OLM_NAMESPACE":                &env.olmNamespace,
+		"E2E_OLM_CATALOG_ADDRESS":          &env.catalogAddress,
+		"E2E_OLM_PREVIOUS_CATALOG_ADDRESS": &env.previousCatalogAddress,
+		"E2E_OLM_PACKAGE":                  &env.pkg,
+		"E2E_OLM_CHANNEL":                  &env.channel,
+		"E2E_OLM_FIRST_CSV":                &env.firstCSV,
+		"E2E_OLM_NEXT_CSV":                 &env.nextCSV,
+		"E2E_OLM_FIRST_IMG":                &env.firstImage,
+		"E2E_OLM_NEXT_IMG":                 &env.nextImage,
+		"E2E_OLM_MIRROR":                   &env.mirror,
+		"E2E_NATS_VERSION":                 &env.natsVersion,
 	}
 	for key, dst := range vals {
 		if *dst = os.Getenv(key); *dst == "" {

@@ -33,8 +33,9 @@ const (
 	olmTimeout = 5 * time.Minute
 	// The operator's Deployment in the CSV.
 	operatorDeployment = "nats-operator-controller-manager"
-	catalogName        = "nats-catalog"
-	subscriptionName   = "nats-operator"
+	// The CatalogSource of the latest catalog, shared by the tests.
+	catalogName      = "nats-catalog"
+	subscriptionName = "nats-operator"
 )
 
 // The CRDs the bundle owns; uninstalling removes them by hand, as OLM never does.
@@ -97,16 +98,16 @@ func deleteAndWait(t *testing.T, o client.Object) {
 	})
 }
 
-// catalog makes the CatalogSource of the tests' catalog in OLM's namespace,
-// so that every namespace can subscribe to it, once, and waits until the
-// catalog operator has connected to opm.
-func catalog(t *testing.T) {
+// catalog makes a CatalogSource of one of the tests' catalogs in OLM's
+// namespace, so that every namespace can subscribe to it, unless it exists,
+// and waits until the catalog operator has connected to opm at address.
+func catalog(t *testing.T, name, address string) *operatorsv1alpha1.CatalogSource {
 	t.Helper()
 	cs := &operatorsv1alpha1.CatalogSource{
-		ObjectMeta: metav1.ObjectMeta{Name: catalogName, Namespace: env.olmNamespace},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: env.olmNamespace},
 		Spec: operatorsv1alpha1.CatalogSourceSpec{
 			SourceType:  operatorsv1alpha1.SourceTypeGrpc,
-			Address:     env.catalogAddress,
+			Address:     address,
 			DisplayName: "nats-operator e2e",
 			Publisher:   "make e2e-olm",
 		},
@@ -114,11 +115,20 @@ func catalog(t *testing.T) {
 	if err := kc.Create(context.Background(), cs); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("create CatalogSource: %v", err)
 	}
-	eventually(t, olmTimeout, "CatalogSource connected to the catalog", func() error {
+	connected(t, cs, address)
+	return cs
+}
+
+// connected waits until the catalog operator is connected to the catalog
+// of cs at address.
+func connected(t *testing.T, cs *operatorsv1alpha1.CatalogSource, address string) {
+	t.Helper()
+	eventually(t, olmTimeout, "CatalogSource "+cs.Name+" connected to "+address, func() error {
 		if err := get(cs, cs.Namespace, cs.Name); err != nil {
 			return err
 		}
-		if c := cs.Status.GRPCConnectionState; c == nil || c.LastObservedState != "READY" {
+		c := cs.Status.GRPCConnectionState
+		if c == nil || c.Address != address || c.LastObservedState != "READY" {
 			return fmt.Errorf("connection state %+v", c)
 		}
 		return nil
@@ -136,10 +146,9 @@ type installation struct {
 
 // subscribe creates ns, an OperatorGroup for the install mode (every
 // namespace, or ns only) and a Subscription to the package's channel in
-// the tests' catalog. startingCSV "" installs the channel's head.
-func subscribe(t *testing.T, ns string, ownNamespace bool, startingCSV string, approval operatorsv1alpha1.Approval) *installation {
+// the CatalogSource source. startingCSV "" installs the channel's head.
+func subscribe(t *testing.T, ns string, ownNamespace bool, source *operatorsv1alpha1.CatalogSource, startingCSV string, approval operatorsv1alpha1.Approval) *installation {
 	t.Helper()
-	catalog(t)
 	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	t.Cleanup(func() {
 		deleteAndWait(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
@@ -160,8 +169,8 @@ func subscribe(t *testing.T, ns string, ownNamespace bool, startingCSV string, a
 	create(t, &operatorsv1alpha1.Subscription{
 		ObjectMeta: metav1.ObjectMeta{Name: subscriptionName, Namespace: ns},
 		Spec: &operatorsv1alpha1.SubscriptionSpec{
-			CatalogSource:          catalogName,
-			CatalogSourceNamespace: env.olmNamespace,
+			CatalogSource:          source.Name,
+			CatalogSourceNamespace: source.Namespace,
 			Package:                env.pkg,
 			Channel:                env.channel,
 			StartingCSV:            startingCSV,

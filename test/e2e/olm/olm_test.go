@@ -3,7 +3,9 @@
 package olm
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // TestAllNamespaces: an OperatorGroup without targetNamespaces installs the
@@ -19,7 +22,7 @@ import (
 // NatsCluster in another namespace, from the images of the CSV's
 // RELATED_IMAGE_* variables, and OLM uninstalls it.
 func TestAllNamespaces(t *testing.T) {
-	in := subscribe(t, "e2e-olm-all", false, "", operatorsv1alpha1.ApprovalAutomatic)
+	in := subscribe(t, "e2e-olm-all", false, catalog(t, catalogName, env.catalogAddress), "", operatorsv1alpha1.ApprovalAutomatic)
 	in.installPlan(env.nextCSV)
 	csv := in.succeeded(env.nextCSV)
 	related := in.operatorPod(csv, env.nextImage)
@@ -42,7 +45,7 @@ func TestAllNamespaces(t *testing.T) {
 // operator watches that namespace only, with RBAC there only.
 func TestOwnNamespace(t *testing.T) {
 	ns := "e2e-olm-own"
-	in := subscribe(t, ns, true, "", operatorsv1alpha1.ApprovalAutomatic)
+	in := subscribe(t, ns, true, catalog(t, catalogName, env.catalogAddress), "", operatorsv1alpha1.ApprovalAutomatic)
 	in.installPlan(env.nextCSV)
 	csv := in.succeeded(env.nextCSV)
 	related := in.operatorPod(csv, env.nextImage)
@@ -61,24 +64,42 @@ func TestOwnNamespace(t *testing.T) {
 	in.uninstall(c)
 }
 
-// TestUpgrade: 0.1.0, installed with startingCSV, runs a NatsCluster; OLM
-// upgrades it to 0.2.0 through the channel (0.2.0 replaces 0.1.0). The
-// servers keep running through the upgrade, and the new operator
-// reconciles the next edit. Approval is Manual so that the cluster is
-// created while 0.1.0 runs: with Automatic, OLM would start the upgrade as
-// soon as 0.1.0 succeeded.
+// TestUpgrade: a Subscription with startingCSV 0.1.0 and Automatic approval
+// to a catalog that holds only 0.1.0 (as before 0.2.0 was released); a
+// NatsCluster runs. Then the CatalogSource points at the catalog with 0.2.0
+// (0.2.0 published, replacing 0.1.0 in the channel) and OLM upgrades on its
+// own. The servers keep running through the upgrade, and the new operator
+// reconciles the next edit.
 func TestUpgrade(t *testing.T) {
 	ns := "e2e-olm-upgrade"
-	in := subscribe(t, ns, false, env.firstCSV, operatorsv1alpha1.ApprovalManual)
+	source := catalog(t, "nats-catalog-upgrade", env.previousCatalogAddress)
+	t.Cleanup(func() { deleteAndWait(t, source) })
+	in := subscribe(t, ns, false, source, env.firstCSV, operatorsv1alpha1.ApprovalAutomatic)
 	in.installPlan(env.firstCSV)
 	first := in.succeeded(env.firstCSV)
 	in.operatorPod(first, env.firstImage)
+	eventually(t, olmTimeout, "subscription at the latest version it knows", func() error {
+		var sub operatorsv1alpha1.Subscription
+		if err := get(&sub, ns, subscriptionName); err != nil {
+			return err
+		}
+		if sub.Status.State != operatorsv1alpha1.SubscriptionStateAtLatest {
+			return fmt.Errorf("state %q", sub.Status.State)
+		}
+		return nil
+	})
 
 	c := createCluster(t, ns, "olm-upgrade", 2)
 	before := c.ready(2)
 	requireMesh(t, before)
 
-	// OLM finds 0.2.0 in the channel and plans the upgrade.
+	// 0.2.0 is published: OLM finds it in the channel and upgrades.
+	patch := client.MergeFrom(source.DeepCopy())
+	source.Spec.Address = env.catalogAddress
+	if err := kc.Patch(context.Background(), source, patch); err != nil {
+		t.Fatalf("point CatalogSource %s at the latest catalog: %v", source.Name, err)
+	}
+	connected(t, source, env.catalogAddress)
 	in.installPlan(env.nextCSV)
 	next := in.succeeded(env.nextCSV)
 	if next.Spec.Replaces != env.firstCSV {
