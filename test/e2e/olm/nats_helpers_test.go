@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
@@ -186,6 +187,7 @@ func requireImages(t *testing.T, pods []corev1.Pod, operands map[string]bool) {
 			t.Errorf("no container runs %s", img)
 		}
 	}
+	t.Logf("the NATS pods run the CSV's RELATED_IMAGE_* images: %v", slices.Sorted(maps.Keys(seen)))
 }
 
 // requireMesh waits until every server has a route to every other one,

@@ -220,6 +220,7 @@ func (in *installation) installPlan(csv string) {
 		}
 		return nil
 	})
+	in.t.Logf("InstallPlan %s for %s (%s approval): %s", ip.Name, csv, ip.Spec.Approval, ip.Status.Phase)
 }
 
 // succeeded waits until csv is Succeeded and the Subscription reports it
@@ -313,6 +314,7 @@ func (in *installation) operatorPod(csv *operatorsv1alpha1.ClusterServiceVersion
 			in.t.Errorf("operator pod: %s = %q, want the CSV's %q", k, got[k], v)
 		}
 	}
+	in.t.Logf("operator pod %s runs %s with olm.targetNamespaces %q and the CSV's %d RELATED_IMAGE_* variables", pod.Name, c.Image, in.targets, len(want))
 	return got
 }
 

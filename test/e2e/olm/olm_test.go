@@ -88,6 +88,7 @@ func TestUpgrade(t *testing.T) {
 		}
 		return nil
 	})
+	t.Logf("subscription %s: %s with %s", subscriptionName, operatorsv1alpha1.SubscriptionStateAtLatest, env.firstCSV)
 
 	c := createCluster(t, ns, "olm-upgrade", 2)
 	before := c.ready(2)
@@ -100,6 +101,7 @@ func TestUpgrade(t *testing.T) {
 		t.Fatalf("point CatalogSource %s at the latest catalog: %v", source.Name, err)
 	}
 	connected(t, source, env.catalogAddress)
+	t.Logf("CatalogSource %s now serves the catalog with %s", source.Name, env.nextCSV)
 	in.installPlan(env.nextCSV)
 	next := in.succeeded(env.nextCSV)
 	if next.Spec.Replaces != env.firstCSV {
@@ -116,6 +118,7 @@ func TestUpgrade(t *testing.T) {
 		}
 		return errors.New("still there")
 	})
+	t.Logf("CSV %s replaces %s, which OLM removed", next.Name, env.firstCSV)
 
 	// The servers of 0.1.0 still run: same pods, not restarted.
 	after := c.ready(2)
@@ -152,6 +155,9 @@ func requireSamePods(t *testing.T, before, after []corev1.Pod) {
 				t.Errorf("pod %s: containers restarted %d times since, %d before", p.Name, r1-r0, r0)
 			}
 		}
+	}
+	if !t.Failed() {
+		t.Logf("the %d servers from before the upgrade kept running: same pods, no restarts", len(before))
 	}
 }
 
