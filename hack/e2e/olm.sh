@@ -70,7 +70,7 @@ grep -q "image: $olm_image\$" "$OLM_MOD/olm.yaml" ||
 	e2e_die "hack/e2e/olm/olm.yaml must run $olm_image, the OLM version hack/e2e/olm/go.mod builds"
 olm_dir=$E2E_CACHE/olm-$(cat "$OLM_MOD/go.mod" "$OLM_MOD/go.sum" | sha256sum | cut -c1-12)
 build_olm() {
-	e2e_log "building OLM $olm_version (olm, catalog) and opm $registry_version (cold: several minutes)"
+	e2e_log "building OLM $olm_version (olm, catalog) and opm $registry_version (cold: about 2 minutes)"
 	# Static, for the image; containers_image_openpgp: opm's image code
 	# verifies signatures in Go instead of through gpgme (cgo).
 	CGO_ENABLED=0 "${NICE[@]}" go -C "$OLM_MOD" build -tags containers_image_openpgp -o "$tmp/" -ldflags "-s -w \
@@ -86,7 +86,9 @@ for d in "$E2E_CACHE"/olm-*; do if [[ $d != "$olm_dir" ]]; then rm -rf "$d"; fi;
 opm=$olm_dir/opm
 # The CRDs of OLM's Helm chart (its quickstart's crds.yaml lacks OLMConfig,
 # which the olm operator waits for).
-olm_crds=$(go -C "$OLM_MOD" list -m -f '{{.Dir}}' "$OLM_MODULE")/deploy/chart/crds
+olm_src=$(go -C "$OLM_MOD" mod download -json "$OLM_MODULE" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+olm_crds=$olm_src/deploy/chart/crds
+[[ -d $olm_crds ]] || e2e_die "no OLM CRDs in $olm_crds"
 
 # --- Bundles and the catalog ---------------------------------------------------
 # repository REF: REF without its tag.
