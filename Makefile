@@ -119,16 +119,16 @@ verify-generated: $(CONTROLLER_GEN) $(KUSTOMIZE) ## Fail if the generated files 
 	fi
 
 .PHONY: test
-test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, all tests incl. envtest and test/kubectl (bin/kubectl), each fuzzer briefly, then make e2e on a real node (root; E2E=0 leaves it out).
+test: tools $(LOCALBIN)/kubectl verify-generated vet lint ## CI entry point: regenerate + drift check, vet, lint, all tests incl. envtest and test/kubectl (bin/kubectl), each fuzzer briefly, then make e2e and make e2e-olm on a real node (root; E2E=0 leaves them out).
 	assets="$$(hack/testbins/install.sh)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 60m
 	$(MAKE) fuzz FUZZTIME=$(TEST_FUZZTIME)
 	@if [ "$(E2E)" = 0 ]; then \
-		echo "make test: E2E=0, the end-to-end tier (make e2e) was not run" >&2; \
+		echo "make test: E2E=0, the end-to-end tier (make e2e, make e2e-olm) was not run" >&2; \
 	elif [ "$$(id -u)" != 0 ]; then \
-		echo "make test: the end-to-end tier (make e2e) needs root and was not run; CI runs it" >&2; \
+		echo "make test: the end-to-end tier (make e2e, make e2e-olm) needs root and was not run; CI runs it" >&2; \
 	else \
-		$(MAKE) --no-print-directory e2e; \
+		$(MAKE) --no-print-directory e2e && $(MAKE) --no-print-directory e2e-olm; \
 	fi
 
 # How long `make test` runs each fuzzer beyond its seed corpus. The
