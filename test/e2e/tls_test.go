@@ -31,10 +31,10 @@ func TestTLS(t *testing.T) {
 	serverCert, serverKey := ca.Issue(t, svc, svc, name, routes)
 	routeCert, routeKey := ca.Issue(t, routes, routes)
 	createObject(t, &corev1.Secret{ObjectMeta: meta(name + "-server"), Data: map[string][]byte{
-		"ca.PEM": ca.PEM, "server.pem": serverCert, "server-key.pem": serverKey,
+		"ca.pem": ca.PEM, "server.pem": serverCert, "server-key.pem": serverKey,
 	}})
 	createObject(t, &corev1.Secret{ObjectMeta: meta(name + "-routes"), Data: map[string][]byte{
-		"ca.PEM": ca.PEM, "route.pem": routeCert, "route-key.pem": routeKey,
+		"ca.pem": ca.PEM, "route.pem": routeCert, "route-key.pem": routeKey,
 	}})
 	c := createCluster(t, name, obj{
 		"size": 3, "version": env.natsVersion,
