@@ -137,7 +137,7 @@ func newActionClientGetter(mgr ctrl.Manager, policy Policy) (helmclient.ActionCl
 	if err != nil {
 		return nil, fmt.Errorf("helm action config: %w", err)
 	}
-	return helmclient.NewActionClientGetter(acg,
+	return helmclient.NewActionClientGetter(quietActionConfigGetter{ActionConfigGetter: acg, live: mgr.GetAPIReader()},
 		helmclient.AppendPostRenderers(confcheck.NewProvider(mgr.GetEventRecorderFor("nats-operator"), confcheck.Guard{AllowOwnedConfigOverrides: policy.AllowOwnedConfigOverrides})),
 		helmclient.AppendInstallOptions(func(i *action.Install) error {
 			i.Labels = releaseLabels

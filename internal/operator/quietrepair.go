@@ -68,14 +68,24 @@ func (c quietRepair) unchanged(doc string) (bool, error) {
 	if err := yaml.Unmarshal([]byte(doc), &want.Object); err != nil {
 		return false, fmt.Errorf("release manifest: %w", err)
 	}
-	if want.Object == nil || !alwaysPatchedKinds[want.GetKind()] {
+	if want.Object == nil {
+		return false, nil
+	}
+	return liveHolds(c.ctx, c.live, &want)
+}
+
+// liveHolds reports whether want is of an always-patched kind and its live
+// object holds every field want sets, with the same value; a missing
+// object holds nothing.
+func liveHolds(ctx context.Context, reader client.Reader, want *unstructured.Unstructured) (bool, error) {
+	if !alwaysPatchedKinds[want.GetKind()] {
 		return false, nil
 	}
 	live := &unstructured.Unstructured{}
 	live.SetGroupVersionKind(want.GroupVersionKind())
-	err := c.live.Get(c.ctx, client.ObjectKey{Namespace: want.GetNamespace(), Name: want.GetName()}, live)
+	err := reader.Get(ctx, client.ObjectKey{Namespace: want.GetNamespace(), Name: want.GetName()}, live)
 	if apierrors.IsNotFound(err) {
-		return false, nil // the repair re-creates it
+		return false, nil
 	}
 	if err != nil {
 		return false, err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	policyv1 "k8s.io/api/policy/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -70,6 +71,33 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	if n := changed - created; n != 1 {
 		t.Errorf("size 3→5: %d Helm reconciles, want 1", n)
 	}
+	// The budget does not change with the size: Helm's upgrade would patch
+	// it with a patch that changes nothing (quietKubeClient).
+	for _, w := range o.api.takeWrites() {
+		if strings.Contains(w, "/poddisruptionbudgets/") {
+			t.Errorf("size 3→5 wrote the unchanged PodDisruptionBudget: %s", w)
+		}
+	}
+
+	// A change to the budget is still applied by the upgrade.
+	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &cur); err != nil {
+		t.Fatal(err)
+	}
+	patch = client.MergeFrom(cur.DeepCopy())
+	cur.Spec.ChartValues = &apiextensionsv1.JSON{Raw: []byte(`{"podDisruptionBudget": {"maxUnavailable": 2}}`)}
+	if err := cp.Client.Patch(ctx, &cur, patch); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		var pdb policyv1.PodDisruptionBudget
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &pdb); err != nil {
+			return err
+		}
+		if got := pdb.Spec.MaxUnavailable.String(); got != "2" {
+			return fmt.Errorf("maxUnavailable %s, want 2", got)
+		}
+		return nil
+	})
 	o.assertNoConflicts(t)
 	if n := o.api.openAPIRequests(); n != 0 {
 		t.Errorf("%d OpenAPI requests for an install and an upgrade, want 0", n)
