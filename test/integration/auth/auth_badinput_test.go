@@ -53,8 +53,11 @@ func TestBadInputKeepsLastGoodConfig(t *testing.T) {
 			if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &cur); err != nil {
 				t.Fatal(err)
 			}
+			// A patch, not an update: the operator's status writes move the
+			// resourceVersion between this Get and the write.
+			patch := client.MergeFrom(cur.DeepCopy())
 			cur.Spec.Auth.ClientsAuthSecret = name
-			if err := cp.Client.Update(ctx, &cur); err != nil {
+			if err := cp.Client.Patch(ctx, &cur, patch); err != nil {
 				t.Fatal(err)
 			}
 		}

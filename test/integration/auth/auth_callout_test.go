@@ -108,8 +108,10 @@ func TestCalloutModeAndBack(t *testing.T) {
 	if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(orders), &cur); err != nil {
 		t.Fatal(err)
 	}
+	// A patch: the role controller's status writes move the resourceVersion.
+	rolePatch := client.MergeFrom(cur.DeepCopy())
 	cur.Spec.Permissions.Publish = append(cur.Spec.Permissions.Publish, "billing.>")
-	if err := cp.Client.Update(ctx, &cur); err != nil {
+	if err := cp.Client.Patch(ctx, &cur, rolePatch); err != nil {
 		t.Fatal(err)
 	}
 	keys = waitSecret(t, calloutKey, func(s *corev1.Secret) error {
