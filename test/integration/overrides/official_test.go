@@ -3,8 +3,6 @@ package overrides_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,7 +12,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
-	"github.com/nats-operator/nats-operator/internal/operator"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
@@ -24,29 +21,9 @@ import (
 // same values in spec.chartValues.
 func TestOverrideValuesReachTheObjectOverrides(t *testing.T) {
 	testutil.Integration(t)
-	dir := t.TempDir()
-	watches := fmt.Sprintf(`
-- group: nats.io
-  version: v1alpha2
-  kind: NatsCluster
-  chart: %s
-  overrideValues:
+	runOperatorWithOverrides(t, `
     chartValues.global.labels.cost-center: nats
-    chartValues.service.merge.spec.type: NodePort
-`, filepath.Join(testutil.RepoRoot(), "helm-charts", "nats-cluster"))
-	path := filepath.Join(dir, "watches.yaml")
-	if err := os.WriteFile(path, []byte(watches), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	stop, err := cp.RunOperatorWithWatches(operator.Options{}, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := stop(); err != nil {
-			t.Errorf("operator: %v", err)
-		}
-	}()
+    chartValues.service.merge.spec.type: NodePort`)
 
 	nc := &natsv1alpha2.NatsCluster{}
 	nc.Name, nc.Namespace = "labeled", cp.Namespace(t, "official-overrides")

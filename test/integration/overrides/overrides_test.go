@@ -27,23 +27,19 @@ var cp *testutil.ControlPlane
 
 func TestMain(m *testing.M) { os.Exit(testutil.RunIntegration(m, &cp, nil)) }
 
-// TestOverrideValuesReachEveryCluster: overrideValues from watches.yaml,
-// environment-expanded, land in the chart values of each NatsCluster, on
-// top of what its spec says.
-func TestOverrideValuesReachEveryCluster(t *testing.T) {
-	testutil.Integration(t)
-	t.Setenv("NATS_TEAM", "messaging")
-	dir := t.TempDir()
+// runOperatorWithOverrides runs the operator until the test ends with a
+// watches.yaml that maps NatsCluster to the repository's chart with the
+// overrideValues entries given (indented YAML lines).
+func runOperatorWithOverrides(t *testing.T, overrideValues string) {
+	t.Helper()
 	watches := fmt.Sprintf(`
 - group: nats.io
   version: v1alpha2
   kind: NatsCluster
   chart: %s
-  overrideValues:
-    chartValues.pod.labels.team: $NATS_TEAM
-    chartValues.podDisruptionBudget.enabled: "false"
-`, filepath.Join(testutil.RepoRoot(), "helm-charts", "nats-cluster"))
-	path := filepath.Join(dir, "watches.yaml")
+  overrideValues:%s
+`, filepath.Join(testutil.RepoRoot(), "helm-charts", "nats-cluster"), overrideValues)
+	path := filepath.Join(t.TempDir(), "watches.yaml")
 	if err := os.WriteFile(path, []byte(watches), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -51,11 +47,22 @@ func TestOverrideValuesReachEveryCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if err := stop(); err != nil {
 			t.Errorf("operator: %v", err)
 		}
-	}()
+	})
+}
+
+// TestOverrideValuesReachEveryCluster: overrideValues from watches.yaml,
+// environment-expanded, land in the chart values of each NatsCluster, on
+// top of what its spec says.
+func TestOverrideValuesReachEveryCluster(t *testing.T) {
+	testutil.Integration(t)
+	t.Setenv("NATS_TEAM", "messaging")
+	runOperatorWithOverrides(t, `
+    chartValues.pod.labels.team: $NATS_TEAM
+    chartValues.podDisruptionBudget.enabled: "false"`)
 
 	nc := &natsv1alpha2.NatsCluster{}
 	nc.Name, nc.Namespace = "overridden", cp.Namespace(t, "overrides")
@@ -76,7 +83,7 @@ func TestOverrideValuesReachEveryCluster(t *testing.T) {
 		return nil
 	})
 	// The StatefulSet exists, so the release is installed: it has no PDB.
-	err = cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &policyv1.PodDisruptionBudget{})
+	err := cp.Client.Get(context.Background(), client.ObjectKeyFromObject(nc), &policyv1.PodDisruptionBudget{})
 	if !apierrors.IsNotFound(err) {
 		t.Errorf("PodDisruptionBudget: err = %v, want NotFound (disabled by an override)", err)
 	}
