@@ -52,7 +52,7 @@ func TestRoleAcrossNamespacesAndItsDeletion(t *testing.T) {
 	}
 	conf := waitSecret(t, authKey(nc), hasUsers("svc", "svc@"+apps))
 	s := startNATS(t, conf.Data, clientsInclude)
-	if _, _, err := connect(t, s, "svc@"+apps, string(remote.Data[resource.TokenKey])); err != nil {
+	if err := connect(s, "svc@"+apps, string(remote.Data[resource.TokenKey])); err != nil {
 		t.Fatalf("user of the other namespace refused: %v", err)
 	}
 
@@ -85,7 +85,7 @@ func TestRoleAcrossNamespacesAndItsDeletion(t *testing.T) {
 		return nil
 	})
 	s2 := startNATS(t, after.Data, clientsInclude)
-	if _, _, err := connect(t, s2, "svc", string(home.Data[resource.TokenKey])); err == nil {
+	if err := connect(s2, "svc", string(home.Data[resource.TokenKey])); err == nil {
 		t.Error("the deleted role's user is still accepted")
 	}
 }

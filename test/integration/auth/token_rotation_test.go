@@ -71,10 +71,10 @@ func TestShortLivedTokenIsRotated(t *testing.T) {
 		t.Fatalf("rotated token fails the TokenReview: %+v", tr.Status)
 	}
 	s := startNATS(t, conf.Data, clientsInclude)
-	if _, _, err := connect(t, s, "svc", newToken); err != nil {
+	if err := connect(s, "svc", newToken); err != nil {
 		t.Fatalf("rotated token refused: %v", err)
 	}
-	if _, _, err := connect(t, s, "svc", oldToken); err == nil {
+	if err := connect(s, "svc", oldToken); err == nil {
 		t.Fatal("the replaced token is still accepted")
 	}
 	waitEvent(t, nc, corev1.EventTypeNormal, natsv1alpha2.ReasonTokenIssued, "Rotated the token of NatsServiceRole svc")
