@@ -1,12 +1,12 @@
 package render_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
 // TestGatewayNamedUnlikeTheCluster: nats-operator's examples name gateways
@@ -30,14 +30,7 @@ spec:
 	// The pod's variables, as the server sees them.
 	t.Setenv("SERVER_NAME", "e2e-gw-c-0")
 	t.Setenv("POD_NAME", "e2e-gw-c-0")
-	path := filepath.Join(t.TempDir(), "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	opts := testutil.NATSOptions(t, conf, nil)
 	if _, err := server.NewServer(opts); err != nil {
 		t.Errorf("nats-server would not start: %v\n%s", err, conf)
 	}

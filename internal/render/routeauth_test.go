@@ -2,8 +2,6 @@ package render_test
 
 import (
 	"net/url"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 
 	"github.com/nats-operator/nats-operator/internal/auth"
+	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
 const routeAuthCluster = `
@@ -67,26 +66,9 @@ func TestRouteCredentialsNeverRenderedAndAccepted(t *testing.T) {
 			// check with the right one.
 			files[auth.KeyCluster] = []byte("user: \"" + user + "\"\npassword: \"" + password + "\"\ntimeout: 3\n")
 		}
-		dir := t.TempDir()
-		if err := os.MkdirAll(filepath.Join(dir, "auth"), 0o700); err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range files {
-			if err := os.WriteFile(filepath.Join(dir, "auth", k), v, 0o600); err != nil {
-				t.Fatal(err)
-			}
-		}
-		path := filepath.Join(dir, "nats.conf")
-		if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		opts, err := server.ProcessConfigFile(path)
-		if err != nil {
-			t.Fatalf("rendered config with the auth Secret's files: %v", err)
-		}
+		opts := testutil.NATSOptions(t, conf, files)
 		opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, -1
 		opts.Cluster.Host, opts.Cluster.Port = "127.0.0.1", ports[i]
-		opts.NoSigs, opts.NoLog = true, true
 		return startServer(t, opts)
 	}
 	a, b := start(0, password), start(1, password)

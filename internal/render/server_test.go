@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+
+	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
 // loadRendered loads a rendered nats.conf with nats-server's own loader,
@@ -20,33 +20,16 @@ import (
 // free port on 127.0.0.1 so tests can run the server here.
 func loadRendered(t *testing.T, conf string) *server.Options {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatalf("nats-server refuses the rendered config: %v\n%s", err, conf)
-	}
+	opts := testutil.NATSOptions(t, conf, nil)
 	opts.Host, opts.Port = "127.0.0.1", -1
 	opts.HTTPHost, opts.HTTPPort = "127.0.0.1", -1
 	opts.Cluster.Host = "127.0.0.1"
-	opts.NoSigs, opts.NoLog = true, true
 	return opts
 }
 
 func startServer(t *testing.T, opts *server.Options) *server.Server {
 	t.Helper()
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server not ready")
-	}
-	t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	return s
+	return testutil.StartNATS(t, opts)
 }
 
 func TestRenderedConfigStartsARealServer(t *testing.T) {

@@ -269,35 +269,9 @@ func startRenderedNATS(t *testing.T, files map[string][]byte, conf string) *serv
 
 func startNATSWith(t *testing.T, files map[string][]byte, conf string, adjust func(*server.Options)) *server.Server {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.Mkdir(filepath.Join(dir, "auth"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range files {
-		if err := os.WriteFile(filepath.Join(dir, "auth", k), v, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatalf("nats-server refuses the generated config: %v\n%s", err, conf)
-	}
+	opts := testutil.NATSOptions(t, conf, files)
 	adjust(opts)
-	opts.NoLog, opts.NoSigs = true, true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s
+	return testutil.StartNATS(t, opts)
 }
 
 const clientsInclude = "authorization { include \"auth/clients.conf\" }\n"

@@ -610,23 +610,5 @@ func (failingReviews) Create(context.Context, *authnv1.TokenReview, metav1.Creat
 // startServer runs a nats-server with conf until the test ends.
 func startServer(t testing.TB, conf string) *server.Server {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "nats.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	opts, err := server.ProcessConfigFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.NoLog, opts.NoSigs = true, true
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	t.Cleanup(srv.Shutdown)
-	if !srv.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	return srv
+	return testutil.StartNATS(t, testutil.NATSOptions(t, conf, nil))
 }

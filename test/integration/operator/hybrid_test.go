@@ -3,13 +3,9 @@ package operator_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -76,34 +72,10 @@ func TestHybridEndToEnd(t *testing.T) {
 
 	// The pod's view: the ConfigMap at /etc/nats-config, the auth Secret at
 	// /etc/nats-config/auth.
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "auth"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "nats.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range authSecret.Data {
-		if err := os.WriteFile(filepath.Join(dir, "auth", k), v, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opts, err := server.ProcessConfigFile(filepath.Join(dir, "nats.conf"))
-	if err != nil {
-		t.Fatalf("the operator's config and auth files do not load together: %v", err)
-	}
+	opts := testutil.NATSOptions(t, conf, authSecret.Data)
 	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", -1, -1
 	opts.Cluster.Host, opts.Cluster.Port, opts.Routes = "127.0.0.1", -1, nil
-	opts.NoSigs, opts.NoLog = true, true
-	s, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	defer func() { s.Shutdown(); s.WaitForShutdown() }()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server not ready")
-	}
+	s := testutil.StartNATS(t, opts)
 
 	static, err := nats.Connect(s.ClientURL(), nats.UserInfo("static", "static-pw"))
 	if err != nil {
