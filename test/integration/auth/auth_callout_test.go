@@ -67,20 +67,7 @@ func TestCalloutModeAndBack(t *testing.T) {
 
 	setMode(t, nc, natsv1alpha2.ServiceAccountsCallout)
 	calloutKey := types.NamespacedName{Namespace: ns, Name: resource.CalloutSecretName(clusterName)}
-	keys := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
-		_, err := resource.CalloutKeys(s)
-		return err
-	})
-	pub, err := resource.CalloutKeys(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
-		if !strings.Contains(string(s.Data[auth.KeyClients]), pub.Issuer) {
-			return errors.New("clients.conf does not delegate to the callout yet")
-		}
-		return nil
-	})
+	keys, authSecret := waitCalloutSecrets(t, nc, "orders")
 	if strings.Contains(string(authSecret.Data[auth.KeyClients]), string(keys.Data[auth.CalloutKeyIssuerSeed])) {
 		t.Fatal("clients.conf holds the issuer's seed")
 	}
@@ -241,23 +228,7 @@ func TestCalloutWithClientTLS(t *testing.T) {
 	orders := role(ns, "orders", natsv1alpha2.Permissions{Publish: []string{"orders.>"}})
 	create(t, orders)
 	deleteAtEnd(t, orders, nc)
-	keys := waitSecret(t, types.NamespacedName{Namespace: ns, Name: resource.CalloutSecretName(clusterName)}, func(s *corev1.Secret) error {
-		if !strings.Contains(string(s.Data[auth.CalloutKeyRoles]), `"orders"`) {
-			return errors.New("roles.json does not have the role yet")
-		}
-		_, err := resource.CalloutKeys(s)
-		return err
-	})
-	pub, err := resource.CalloutKeys(keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	authSecret := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
-		if !strings.Contains(string(s.Data[auth.KeyClients]), pub.Issuer) {
-			return errors.New("clients.conf does not delegate to the callout yet")
-		}
-		return nil
-	})
+	keys, authSecret := waitCalloutSecrets(t, nc, "orders")
 
 	conf, sidecarArgs := renderedPod(t, nc)
 	tlsDir := testutil.MountSecret(t, map[string][]byte{"ca.crt": ca.PEM, "tls.crt": serverCert, "tls.key": serverKey})
@@ -462,20 +433,8 @@ func TestCalloutKeysRotate(t *testing.T) {
 		_, ok := s.Data[auth.CalloutNextKeys+auth.CalloutKeyIssuerSeed]
 		return ok
 	}
-	first := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
-		if !strings.Contains(string(s.Data[auth.CalloutKeyRoles]), `"orders"`) {
-			return errors.New("roles.json does not have the role yet")
-		}
-		_, err := resource.CalloutKeys(s)
-		return err
-	})
+	first, oldConf := waitCalloutSecrets(t, nc, "orders")
 	old := calloutKeysOf(t, first)
-	oldConf := waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
-		if !strings.Contains(string(s.Data[auth.KeyClients]), old.Issuer) {
-			return errors.New("clients.conf does not name the issuer yet")
-		}
-		return nil
-	})
 
 	clock.Advance(resource.CalloutKeyLifetime + time.Minute)
 	staged := waitSecret(t, calloutKey, func(s *corev1.Secret) error {
@@ -530,6 +489,28 @@ func TestCalloutKeysRotate(t *testing.T) {
 			})
 		})
 	}
+}
+
+// waitCalloutSecrets waits for <cluster>-callout with usable keys and
+// role in roles.json, then for <cluster>-auth whose clients.conf delegates
+// to those keys' issuer, and returns both.
+func waitCalloutSecrets(t *testing.T, nc *natsv1alpha2.NatsCluster, role string) (keys, authSecret *corev1.Secret) {
+	t.Helper()
+	keys = waitSecret(t, types.NamespacedName{Namespace: nc.Namespace, Name: resource.CalloutSecretName(nc.Name)}, func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.CalloutKeyRoles]), strconv.Quote(role)) {
+			return fmt.Errorf("roles.json does not have role %s yet", role)
+		}
+		_, err := resource.CalloutKeys(s)
+		return err
+	})
+	issuer := calloutKeysOf(t, keys).Issuer
+	authSecret = waitSecret(t, authKey(nc), func(s *corev1.Secret) error {
+		if !strings.Contains(string(s.Data[auth.KeyClients]), issuer) {
+			return errors.New("clients.conf does not delegate to the callout's issuer yet")
+		}
+		return nil
+	})
+	return keys, authSecret
 }
 
 func calloutKeysOf(t *testing.T, s *corev1.Secret) *auth.Callout {
