@@ -19,6 +19,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nats-operator/nats-operator/test/e2e/e2eutil"
 )
 
 var natsClusterGVK = schema.GroupVersionKind{Group: "nats.io", Version: "v1alpha2", Kind: "NatsCluster"}
@@ -164,21 +166,14 @@ func (c *natsCluster) waitReady(size int, version string) []corev1.Pod {
 		if err := kc.Get(context.Background(), c.key(), &sts); err != nil {
 			return fmt.Errorf("statefulset: %w", err)
 		}
-		st := sts.Status
-		switch {
-		case sts.Spec.Replicas == nil || int(*sts.Spec.Replicas) != size:
-			return fmt.Errorf("statefulset wants %v replicas", sts.Spec.Replicas)
-		case st.ObservedGeneration < sts.Generation:
-			return errors.New("statefulset status is behind its spec")
-		case int(st.ReadyReplicas) != size || int(st.UpdatedReplicas) != size || st.CurrentRevision != st.UpdateRevision:
-			return fmt.Errorf("statefulset: %d ready, %d updated, revision %s -> %s",
-				st.ReadyReplicas, st.UpdatedReplicas, st.CurrentRevision, st.UpdateRevision)
+		if err := e2eutil.RolledOut(&sts, size); err != nil {
+			return err
 		}
 		if len(list.Items) != size {
 			return fmt.Errorf("%d pods", len(list.Items))
 		}
 		for _, p := range list.Items {
-			if err := podReady(p, st.UpdateRevision, version); err != nil {
+			if err := podReady(p, sts.Status.UpdateRevision, version); err != nil {
 				return fmt.Errorf("pod %s: %w", p.Name, err)
 			}
 		}
@@ -198,7 +193,7 @@ const maxRestarts = 3
 func crashLooping(p corev1.Pod) error {
 	for _, st := range append(p.Status.InitContainerStatuses, p.Status.ContainerStatuses...) {
 		if st.RestartCount >= maxRestarts {
-			return permanent{fmt.Errorf("pod %s: container %s restarted %d times", p.Name, st.Name, st.RestartCount)}
+			return e2eutil.Permanent{Err: fmt.Errorf("pod %s: container %s restarted %d times", p.Name, st.Name, st.RestartCount)}
 		}
 	}
 	return nil
@@ -325,27 +320,10 @@ func (c *natsCluster) dump() {
 	}
 }
 
-// permanent is an error that waiting cannot fix.
-type permanent struct{ error }
-
-// eventually retries f every half second until it returns nil, and fails
-// the test with f's last error when timeout passes or f's error is permanent.
+// eventually retries f until it returns nil (e2eutil.Eventually).
 func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if p := (permanent{}); errors.As(err, &p) {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within %s: %v", what, timeout, err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	e2eutil.Eventually(t, timeout, what, f)
 }
 
 // identity is what must survive a change that should not restart a server.

@@ -7,22 +7,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/nats-operator/nats-operator/test/e2e/e2eutil"
 )
 
-const (
-	clientPort  = "4222"
-	monitorPort = "8222"
-)
+const clientPort = "4222"
 
 var httpClient = &http.Client{Timeout: 5 * time.Second}
 
@@ -50,22 +47,7 @@ func mustConnectPod(t *testing.T, p corev1.Pod, opts ...nats.Option) *nats.Conn 
 
 // monitor GETs a monitoring endpoint of the pod's server and decodes it.
 func monitor(p corev1.Pod, path string, out any) error {
-	resp, err := httpClient.Get("http://" + net.JoinHostPort(p.Status.PodIP, monitorPort) + path)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s on %s: %s: %s", path, p.Name, resp.Status, body)
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("GET %s on %s: %w", path, p.Name, err)
-	}
-	return nil
+	return e2eutil.Monitor(httpClient, p, path, out)
 }
 
 // serverInfo reads the INFO line a server sends before anything else.
@@ -105,12 +87,6 @@ func varzOf(t *testing.T, p corev1.Pod) varz {
 	return v
 }
 
-type routez struct {
-	Routes []struct {
-		RemoteID string `json:"remote_id"`
-	} `json:"routes"`
-}
-
 // waitMesh waits until every server has routes to every other one and to
 // nothing else (the full mesh, whatever the route pool size).
 func waitMesh(t *testing.T, pods []corev1.Pod) {
@@ -120,35 +96,8 @@ func waitMesh(t *testing.T, pods []corev1.Pod) {
 		ids[varzOf(t, p).ServerID] = p.Name
 	}
 	eventually(t, convergeWithin, fmt.Sprintf("full mesh of %d servers", len(pods)), func() error {
-		for _, p := range pods {
-			var r routez
-			if err := monitor(p, "/routez", &r); err != nil {
-				return err
-			}
-			peers := map[string]bool{}
-			for _, rt := range r.Routes {
-				if _, known := ids[rt.RemoteID]; !known {
-					return fmt.Errorf("%s has a route to unknown server %s", p.Name, rt.RemoteID)
-				}
-				peers[ids[rt.RemoteID]] = true
-			}
-			for _, q := range pods {
-				if q.Name != p.Name && !peers[q.Name] {
-					return fmt.Errorf("%s has no route to %s (routes to %v)", p.Name, q.Name, keys(peers))
-				}
-			}
-		}
-		return nil
+		return e2eutil.MeshProblem(httpClient, pods, ids)
 	})
-}
-
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // requireDelivery subscribes on sub and publishes on pub until a message

@@ -4,12 +4,8 @@ package olm
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"net"
 	"net/http"
 	"slices"
 	"testing"
@@ -22,13 +18,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nats-operator/nats-operator/test/e2e/e2eutil"
 )
 
-const (
-	// A StatefulSet of NATS servers starting one after the other on the node.
-	readyTimeout = 6 * time.Minute
-	monitorPort  = "8222"
-)
+// A StatefulSet of NATS servers starting one after the other on the node.
+const readyTimeout = 6 * time.Minute
 
 var (
 	natsClusterGVK = schema.GroupVersionKind{Group: "nats.io", Version: "v1alpha2", Kind: "NatsCluster"}
@@ -125,14 +120,8 @@ func (c *natsCluster) ready(size int) []corev1.Pod {
 		if err := get(&sts, c.ns, c.name); err != nil {
 			return fmt.Errorf("statefulset: %w", err)
 		}
-		st := sts.Status
-		switch {
-		case sts.Spec.Replicas == nil || int(*sts.Spec.Replicas) != size:
-			return fmt.Errorf("statefulset wants %v replicas", sts.Spec.Replicas)
-		case st.ObservedGeneration < sts.Generation:
-			return errors.New("statefulset status is behind its spec")
-		case int(st.ReadyReplicas) != size || int(st.UpdatedReplicas) != size || st.CurrentRevision != st.UpdateRevision:
-			return fmt.Errorf("statefulset: %d ready, %d updated", st.ReadyReplicas, st.UpdatedReplicas)
+		if err := e2eutil.RolledOut(&sts, size); err != nil {
+			return err
 		}
 		var list corev1.PodList
 		if err := kc.List(context.Background(), &list, client.InNamespace(c.ns),
@@ -205,45 +194,11 @@ func requireMesh(t *testing.T, pods []corev1.Pod) {
 		ids[v.ServerID] = p.Name
 	}
 	eventually(t, 3*time.Minute, fmt.Sprintf("full mesh of %d servers", len(pods)), func() error {
-		for _, p := range pods {
-			var r struct {
-				Routes []struct {
-					RemoteID string `json:"remote_id"`
-				} `json:"routes"`
-			}
-			if err := monitor(p, "/routez", &r); err != nil {
-				return err
-			}
-			peers := map[string]bool{}
-			for _, rt := range r.Routes {
-				if _, known := ids[rt.RemoteID]; !known {
-					return fmt.Errorf("%s has a route to unknown server %s", p.Name, rt.RemoteID)
-				}
-				peers[ids[rt.RemoteID]] = true
-			}
-			for _, q := range pods {
-				if q.Name != p.Name && !peers[q.Name] {
-					return fmt.Errorf("%s has no route to %s", p.Name, q.Name)
-				}
-			}
-		}
-		return nil
+		return e2eutil.MeshProblem(httpClient, pods, ids)
 	})
 	t.Logf("%d servers in a full mesh", len(pods))
 }
 
 func monitor(p corev1.Pod, path string, out any) error {
-	resp, err := httpClient.Get("http://" + net.JoinHostPort(p.Status.PodIP, monitorPort) + path)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s on %s: %s: %s", path, p.Name, resp.Status, body)
-	}
-	return json.Unmarshal(body, out)
+	return e2eutil.Monitor(httpClient, p, path, out)
 }

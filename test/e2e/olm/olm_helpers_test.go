@@ -25,6 +25,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/nats-operator/nats-operator/test/e2e/e2eutil"
 )
 
 const (
@@ -52,21 +54,10 @@ const metricsReader = "nats-operator-metrics-reader"
 // OLM, so it stays until it or the namespace is deleted.
 const leaderLease = "nats-operator.nats.io"
 
-// eventually retries f every half second until it returns nil, and fails
-// the test with f's last error after timeout.
+// eventually retries f until it returns nil (e2eutil.Eventually).
 func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not reached within %s: %v", what, timeout, err)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
+	e2eutil.Eventually(t, timeout, what, f)
 }
 
 func get(o client.Object, ns, name string) error {
