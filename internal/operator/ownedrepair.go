@@ -42,16 +42,10 @@ func (c ownedRepair) Reconcile(rel *release.Release) error {
 // withOwnership is rel with Helm's ownership marks on every object of its
 // manifest.
 func withOwnership(rel *release.Release) (*release.Release, error) {
-	docs := releaseutil.SplitManifests(rel.Manifest)
-	keys := make([]string, 0, len(docs))
-	for k := range docs {
-		keys = append(keys, k)
-	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys)) // the manifest's own order
 	var out strings.Builder
-	for _, k := range keys {
+	for _, doc := range manifestDocs(rel.Manifest) {
 		var obj map[string]any
-		if err := yaml.Unmarshal([]byte(docs[k]), &obj); err != nil {
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
 			return nil, fmt.Errorf("release %s manifest: %w", rel.Name, err)
 		}
 		if len(obj) == 0 {
@@ -84,4 +78,19 @@ func setString(meta map[string]any, field, key, value string) {
 		meta[field] = m
 	}
 	m[key] = value
+}
+
+// manifestDocs are the documents of a release manifest in its own order.
+func manifestDocs(manifest string) []string {
+	docs := releaseutil.SplitManifests(manifest)
+	keys := make([]string, 0, len(docs))
+	for k := range docs {
+		keys = append(keys, k)
+	}
+	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, docs[k])
+	}
+	return out
 }

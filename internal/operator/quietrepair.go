@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
 	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/releaseutil"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -37,15 +35,9 @@ type quietRepair struct {
 
 // Reconcile implements helmclient.ActionInterface.
 func (c quietRepair) Reconcile(rel *release.Release) error {
-	docs := releaseutil.SplitManifests(rel.Manifest)
-	keys := make([]string, 0, len(docs))
-	for k := range docs {
-		keys = append(keys, k)
-	}
-	sort.Sort(releaseutil.BySplitManifestsOrder(keys))
 	var out strings.Builder
-	for _, k := range keys {
-		unchanged, err := c.unchanged(docs[k])
+	for _, doc := range manifestDocs(rel.Manifest) {
+		unchanged, err := c.unchanged(doc)
 		if err != nil {
 			return err
 		}
@@ -53,7 +45,7 @@ func (c quietRepair) Reconcile(rel *release.Release) error {
 			continue
 		}
 		out.WriteString("---\n")
-		out.WriteString(docs[k])
+		out.WriteString(doc)
 		out.WriteString("\n")
 	}
 	quiet := *rel
