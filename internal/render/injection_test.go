@@ -57,6 +57,8 @@ func TestNoStringFieldIsTemplateText(t *testing.T) {
 	bases := map[string]string{
 		"everything":  filepath.Join("testdata", "everything.yaml"),
 		"clientsFile": filepath.Join("testdata", "clientsfile.yaml"),
+		// The callout sidecar's arguments carry the client TLS file names.
+		"callout": filepath.Join("testdata", "callout.yaml"),
 	}
 	for baseName, file := range bases {
 		base := readSpec(t, file)
