@@ -17,7 +17,8 @@ import (
 // the apply step of an upgrade and a rollback, sends no patch that changes
 // nothing: Helm patches every object whose three-way patch is not empty,
 // and a PodDisruptionBudget's never is (alwaysPatchedKinds), so each
-// upgrade patched an unchanged budget.
+// upgrade patched an unchanged budget. Its release storage writes each
+// action's record once (pendingInMemory).
 type quietActionConfigGetter struct {
 	helmclient.ActionConfigGetter
 	live client.Reader // the API server, not the cache
@@ -31,6 +32,7 @@ func (g quietActionConfigGetter) ActionConfigFor(ctx context.Context, obj client
 	if kc, ok := cfg.KubeClient.(*kube.Client); ok {
 		cfg.KubeClient = &quietKubeClient{Client: kc, ctx: ctx, live: g.live}
 	}
+	cfg.Releases.Driver = withPendingInMemory(cfg.Releases.Driver)
 	return cfg, nil
 }
 

@@ -33,7 +33,9 @@ const (
 // for good, and Helm reads it as a lock: every later upgrade fails with
 // "another operation (install/upgrade/rollback) is in progress".
 // helm-operator-plugins v0.9.1 has no way out of it; only deleting the
-// NatsCluster did.
+// NatsCluster did. The operator's own actions no longer leave one
+// (pendingInMemory); an operator version before that, or the helm CLI
+// killed mid-action, still can.
 //
 // A pending status seen at the start of a reconcile can only be such a
 // leftover, never an action in flight:

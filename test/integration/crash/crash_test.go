@@ -1,23 +1,31 @@
-// Package crash_test kills the operator, as kill -9 would, exactly while a
-// Helm action holds its release pending, and proves that the next operator
-// process recovers the release and applies later changes. The operator runs
-// as its own process (the built binary), against the envtest control plane.
+// Package crash_test kills the operator, as kill -9 would, in the middle of
+// a Helm action, and proves that the next operator process finishes the
+// change and applies later ones: an action cut short leaves no pending
+// release record to lock the release (pendingInMemory). A pending record
+// left by an earlier operator version or the helm CLI is recovered. The
+// operator runs as its own process (the built binary), against the envtest
+// control plane.
 package crash_test
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage"
+	"helm.sh/helm/v3/pkg/storage/driver"
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -41,9 +49,10 @@ const (
 	timeout     = 60 * time.Second
 )
 
-// TestKilledDuringInstallRecovers: the operator dies while the release is
-// pending-install, with part of the objects created; the next operator
-// uninstalls the partial install, installs again and follows later changes.
+// TestKilledDuringInstallRecovers: the operator dies in the middle of the
+// install, with part of the objects created and no release record; the
+// next operator installs, taking over those objects, and follows later
+// changes.
 func TestKilledDuringInstallRecovers(t *testing.T) {
 	testutil.Integration(t)
 	ns := cp.Namespace(t, "crash-install")
@@ -53,23 +62,25 @@ func TestKilledDuringInstallRecovers(t *testing.T) {
 	})
 
 	first := startOperator(t, kubeconfig, ns, "first")
-	nc := createCluster(t, ns, 3)
+	nc := createCluster(t, ns)
 	hook.Held(t)
-	waitReleaseStatus(t, ns, 1, "pending-install")
+	requireConfigMap(t, nc) // created before the StatefulSet
+	requireNoRelease(t, ns)
 	first.kill(t)
 	hook.Release()
-	waitReleaseStatus(t, ns, 1, "pending-install") // nothing else finishes it
+	requireNoRelease(t, ns)
 
 	startOperator(t, kubeconfig, ns, "second")
 	waitDeployed(t, nc, 3)
-	waitRecoveryEvent(t, nc, "pending-install")
+	requireReleaseRevisions(t, ns, 1)
 	resize(t, nc, 5)
 	waitDeployed(t, nc, 5)
 }
 
-// TestKilledDuringUpgradeRecovers: the operator dies while the release is
-// pending-upgrade, with the new ConfigMap applied and the StatefulSet not
-// yet; the next operator finishes the upgrade and follows later changes.
+// TestKilledDuringUpgradeRecovers: the operator dies in the middle of an
+// upgrade, with the new ConfigMap applied and the StatefulSet not yet; the
+// history still ends in the deployed revision 1, and the next operator
+// upgrades from it and follows later changes.
 func TestKilledDuringUpgradeRecovers(t *testing.T) {
 	testutil.Integration(t)
 	ns := cp.Namespace(t, "crash-upgrade")
@@ -79,26 +90,66 @@ func TestKilledDuringUpgradeRecovers(t *testing.T) {
 	})
 
 	first := startOperator(t, kubeconfig, ns, "first")
-	nc := createCluster(t, ns, 3)
+	nc := createCluster(t, ns)
 	waitDeployed(t, nc, 3)
 	resize(t, nc, 4)
 	hook.Held(t)
-	waitReleaseStatus(t, ns, 2, "pending-upgrade")
+	requireReleaseRevisions(t, ns, 1)
 	first.kill(t)
 	hook.Release()
-	waitReleaseStatus(t, ns, 2, "pending-upgrade")
+	requireReleaseRevisions(t, ns, 1)
+	waitReleaseStatus(t, ns, 1, "deployed")
 
 	startOperator(t, kubeconfig, ns, "second")
 	waitDeployed(t, nc, 4)
-	waitRecoveryEvent(t, nc, "pending-upgrade")
+	requireReleaseRevisions(t, ns, 1, 2)
 	resize(t, nc, 5)
 	waitDeployed(t, nc, 5)
 }
 
-func createCluster(t *testing.T, ns string, size int32) *natsv1alpha2.NatsCluster {
+// TestPendingInstallRecovers: a pending-install record, as an operator
+// before pendingInMemory or the helm CLI leaves it when killed, no longer
+// locks the release: the operator uninstalls it, installs afresh and says
+// so in an Event.
+func TestPendingInstallRecovers(t *testing.T) {
+	testutil.Integration(t)
+	ns := cp.Namespace(t, "pending-install")
+	kubeconfig := writeKubeconfig(t, cp.Config)
+
+	first := startOperator(t, kubeconfig, ns, "first")
+	nc := createCluster(t, ns)
+	waitDeployed(t, nc, 3)
+	first.kill(t)
+	setReleaseStatus(t, ns, 1, release.StatusPendingInstall)
+
+	startOperator(t, kubeconfig, ns, "second")
+	waitRecoveryEvent(t, nc, "pending-install")
+	waitDeployed(t, nc, 3)
+	resize(t, nc, 5)
+	waitDeployed(t, nc, 5)
+}
+
+// TestPendingUpgradeRecovers: the same for a pending-upgrade record; the
+// operator marks it failed and upgrades to the current spec.
+func TestPendingUpgradeRecovers(t *testing.T) {
+	testutil.Integration(t)
+	ns := cp.Namespace(t, "pending-upgrade")
+	kubeconfig := writeKubeconfig(t, cp.Config)
+
+	startOperator(t, kubeconfig, ns, "first")
+	nc := createCluster(t, ns)
+	waitDeployed(t, nc, 3)
+	addPendingUpgrade(t, ns)
+	resize(t, nc, 4)
+	waitRecoveryEvent(t, nc, "pending-upgrade")
+	waitDeployed(t, nc, 4)
+}
+
+// createCluster creates the NatsCluster with 3 servers.
+func createCluster(t *testing.T, ns string) *natsv1alpha2.NatsCluster {
 	t.Helper()
 	nc := &natsv1alpha2.NatsCluster{ObjectMeta: metav1.ObjectMeta{Name: clusterName, Namespace: ns}}
-	nc.Spec.Size = ptr.To(size)
+	nc.Spec.Size = ptr.To[int32](3)
 	if err := cp.Client.Create(context.Background(), nc); err != nil {
 		t.Fatal(err)
 	}
@@ -189,4 +240,83 @@ func waitRecoveryEvent(t *testing.T, nc *natsv1alpha2.NatsCluster, pending strin
 		}
 		return fmt.Errorf("no %s Event about %s on %s", operator.ReasonPendingReleaseRecovered, pending, nc.Name)
 	})
+}
+
+// releaseStorage is the release history as Helm reads it, in ns.
+func releaseStorage(t *testing.T, ns string) *storage.Storage {
+	t.Helper()
+	clientset, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storage.Init(driver.NewSecrets(clientset.CoreV1().Secrets(ns)))
+}
+
+// setReleaseStatus rewrites revision rev with status, as a Helm action
+// killed in flight leaves it.
+func setReleaseStatus(t *testing.T, ns string, rev int, status release.Status) {
+	t.Helper()
+	st := releaseStorage(t, ns)
+	rls, err := st.Get(clusterName, rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rls.Info.Status = status
+	if err := st.Update(rls); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addPendingUpgrade records a revision after the last one, pending-upgrade,
+// as a Helm upgrade killed in flight leaves it.
+func addPendingUpgrade(t *testing.T, ns string) {
+	t.Helper()
+	st := releaseStorage(t, ns)
+	last, err := st.Last(clusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := *last
+	pending.Version = last.Version + 1
+	pending.Info = &release.Info{Status: release.StatusPendingUpgrade, Description: "killed in flight"}
+	if err := st.Create(&pending); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requireReleaseRevisions fails unless the release history holds exactly
+// the revisions want.
+func requireReleaseRevisions(t *testing.T, ns string, want ...int) {
+	t.Helper()
+	var secrets corev1.SecretList
+	if err := cp.Client.List(context.Background(), &secrets, client.InNamespace(ns), client.MatchingLabels{"owner": "helm", "name": clusterName}); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, s := range secrets.Items {
+		v, err := strconv.Atoi(s.Labels["version"])
+		if err != nil {
+			t.Fatalf("release Secret %s: version %q", s.Name, s.Labels["version"])
+		}
+		got = append(got, v)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Fatalf("release revisions %v, want %v", got, want)
+	}
+}
+
+// requireNoRelease fails if any release record exists.
+func requireNoRelease(t *testing.T, ns string) {
+	t.Helper()
+	requireReleaseRevisions(t, ns)
+}
+
+// requireConfigMap fails unless the cluster's ConfigMap exists.
+func requireConfigMap(t *testing.T, nc *natsv1alpha2.NatsCluster) {
+	t.Helper()
+	var cm corev1.ConfigMap
+	if err := cp.Client.Get(context.Background(), types.NamespacedName{Namespace: nc.Namespace, Name: nc.Name + "-config"}, &cm); err != nil {
+		t.Fatal(err)
+	}
 }
