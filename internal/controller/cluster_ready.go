@@ -19,7 +19,10 @@ import (
 
 // ClusterReadyReconciler keeps the Ready condition of each NatsCluster in
 // line with its StatefulSet, and its state (the STATUS column) in line with
-// all its conditions: the state's only writer.
+// all its conditions, between Helm reconciles: the Helm reconciler's status
+// write carries both as they stand when it writes (helmStatusWriter.addReady),
+// computed by the same functions, so this controller writes only what
+// changed since, mostly the servers getting ready.
 type ClusterReadyReconciler struct {
 	client.Client
 }
@@ -35,8 +38,8 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	// Until the Helm reconciler reports its first install the state can only
-	// be Pending, and its status write wakes this controller (stateStale):
-	// waiting for it saves a status write per cluster created.
+	// be Pending, and its status write carries Ready and the state: waiting
+	// for it saves a status write per cluster created.
 	if !nc.DeletionTimestamp.IsZero() || !status.HelmReported(nc.Status.Conditions) {
 		return ctrl.Result{}, nil
 	}
@@ -44,26 +47,7 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, status.SetReady(ctx, r.Client, req.NamespacedName, readyOf(&nc, sts))
-}
-
-// readyOf is the Ready condition of the spec that runs. Until the Helm
-// reconciler has deployed the current generation (or while it refuses it),
-// Ready keeps speaking of the running one, with its observedGeneration, so
-// that kubectl wait --for=condition=Ready after an edit waits for the edit.
-func readyOf(nc *natsv1alpha2.NatsCluster, sts *appsv1.StatefulSet) natsv1alpha2.Condition {
-	ready := status.Ready(desiredSize(nc), sts)
-	ready.ObservedGeneration = nc.Generation
-	if status.Applied(nc) {
-		return ready
-	}
-	if old := status.Find(nc.Status.Conditions, natsv1alpha2.ConditionReady); old != nil {
-		return *old
-	}
-	if d := status.Find(nc.Status.Conditions, natsv1alpha2.ConditionDeployed); d != nil {
-		ready.ObservedGeneration = d.ObservedGeneration
-	}
-	return ready
+	return ctrl.Result{}, status.SetReady(ctx, r.Client, req.NamespacedName, status.ReadyOf(&nc, sts))
 }
 
 func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Request) (*appsv1.StatefulSet, error) {
@@ -73,13 +57,6 @@ func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Reque
 		return nil, nil
 	}
 	return &sts, err
-}
-
-func desiredSize(nc *natsv1alpha2.NatsCluster) int32 {
-	if nc.Spec.Size == nil {
-		return 0
-	}
-	return *nc.Spec.Size
 }
 
 // SetupWithManager watches NatsClusters (spec changes, and condition

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"strings"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -43,9 +45,10 @@ const postRenderFailure = "error while running post render on files"
 // been written meanwhile (97 of 100 creates, logged as "failed to add
 // uninstall finalizer … the object has been modified"), and a lost status
 // write lost ReleaseFailed. Here both are server-side applies as
-// helmFieldManager of only what the Helm reconciler owns: its finalizer,
-// its condition types and deployedRelease. An apply carries no
-// resourceVersion and leaves every other field to its own writer.
+// helmFieldManager of only what the Helm reconciler writes: its finalizer,
+// its condition types and deployedRelease, and Ready and the state as they
+// stand (addReady). An apply carries no resourceVersion and leaves every
+// other field (AuthReady) to its own writer.
 type helmStatusClient struct {
 	client.Client
 	reader   client.Reader // the API server, not the cache
@@ -128,6 +131,9 @@ func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ..
 	}
 	owned := helmOwnedStatus(before, helm, desired.GetGeneration())
 	after := mergeHelmStatus(before, owned)
+	if err := w.addReady(ctx, current, &owned, &after); err != nil {
+		return err
+	}
 	if equality.Semantic.DeepEqual(before, after) {
 		desired.Object = current.Object
 		return nil
@@ -142,6 +148,38 @@ func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ..
 	// The reconciler goes on (finalizer removal) from what was written.
 	desired.Object = apply.Object
 	w.recordNewFailures(desired, before, after)
+	return nil
+}
+
+// addReady puts the Ready condition and the state, as they stand with the
+// Helm reconciler's new conditions, into its status write: the status
+// write of a create or a change is then one request. The Ready controller
+// computes the same (status.ReadyOf, status.State) from its cache and
+// writes only what differs, that is the StatefulSet's progress between
+// Helm reconciles. Both are server-side applies of the same values, so
+// neither conflicts with the other, and each apply always carries the
+// fields, so neither takes away what the other set.
+//
+// The StatefulSet is read from the API server: the one this reconcile has
+// just created or changed is usually not in the cache yet, and Ready from
+// an older copy would be corrected by a second write.
+func (w helmStatusWriter) addReady(ctx context.Context, current *unstructured.Unstructured, owned, after *natsv1alpha2.ClusterStatus) error {
+	var nc natsv1alpha2.NatsCluster
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(current.Object, &nc); err != nil {
+		return fmt.Errorf("NatsCluster %s: %w", current.GetName(), err)
+	}
+	nc.Status = *after
+	var sts appsv1.StatefulSet
+	stsp := &sts
+	if err := w.reader.Get(ctx, client.ObjectKeyFromObject(current), stsp); apierrors.IsNotFound(err) {
+		stsp = nil
+	} else if err != nil {
+		return err
+	}
+	after.Conditions, _ = status.Merge(after.Conditions, status.ReadyOf(&nc, stsp), metav1.Now())
+	after.State = status.State(after.Conditions)
+	owned.Conditions = append(owned.Conditions, *status.Find(after.Conditions, natsv1alpha2.ConditionReady))
+	owned.State = after.State
 	return nil
 }
 

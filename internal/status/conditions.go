@@ -1,6 +1,8 @@
 // Package status holds the condition logic of the Go controllers. Conditions
 // are pure functions of observed objects; one helper writes them, each
-// controller as its own field manager, only its own condition types.
+// controller as its own field manager, only its own condition types. Ready
+// and the state also ride on the Helm reconciler's status write, computed
+// by the same functions (ReadyOf, State).
 package status
 
 import (
@@ -41,6 +43,32 @@ func Ready(desired int32, sts *appsv1.StatefulSet) natsv1alpha2.Condition {
 		c.Status, c.Reason = metav1.ConditionFalse, natsv1alpha2.ReasonReplicasNotReady
 	}
 	return c
+}
+
+// ReadyOf is the Ready condition of the spec that runs. Until the Helm
+// reconciler has deployed the current generation (or while it refuses it),
+// Ready keeps speaking of the running one, with its observedGeneration, so
+// that kubectl wait --for=condition=Ready after an edit waits for the edit.
+func ReadyOf(nc *natsv1alpha2.NatsCluster, sts *appsv1.StatefulSet) natsv1alpha2.Condition {
+	ready := Ready(desiredSize(nc), sts)
+	ready.ObservedGeneration = nc.Generation
+	if Applied(nc) {
+		return ready
+	}
+	if old := Find(nc.Status.Conditions, natsv1alpha2.ConditionReady); old != nil {
+		return *old
+	}
+	if d := Find(nc.Status.Conditions, natsv1alpha2.ConditionDeployed); d != nil {
+		ready.ObservedGeneration = d.ObservedGeneration
+	}
+	return ready
+}
+
+func desiredSize(nc *natsv1alpha2.NatsCluster) int32 {
+	if nc.Spec.Size == nil {
+		return 0
+	}
+	return *nc.Spec.Size
 }
 
 // Merge puts c into conds by type. LastTransitionTime moves only when the

@@ -40,8 +40,8 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 	}
 	// The writes of a create: five objects, Helm's release record (written
 	// once, deployed: pendingInMemory), helm-operator-plugins' uninstall
-	// finalizer, and one status write each by the Helm reconciler and the
-	// Ready controller, which waits for the former's.
+	// finalizer, and one status write: the Helm reconciler's, which carries
+	// Ready and the state too (helmStatusWriter.addReady).
 	var statusWrites, writes []string
 	for _, w := range o.api.takeWrites() {
 		switch {
@@ -53,8 +53,8 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 			writes = append(writes, w)
 		}
 	}
-	if len(statusWrites) != 2 || len(writes) != 9 {
-		t.Errorf("create: %d writes, %d of them to the status; want 9 and 2:\n%s", len(writes), len(statusWrites), strings.Join(writes, "\n"))
+	if len(statusWrites) != 1 || len(writes) != 8 {
+		t.Errorf("create: %d writes, %d of them to the status; want 8 and 1:\n%s", len(writes), len(statusWrites), strings.Join(writes, "\n"))
 	}
 
 	var cur natsv1alpha2.NatsCluster
