@@ -6,7 +6,6 @@ import (
 	"context"
 
 	appsv1 "k8s.io/api/apps/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -43,20 +42,11 @@ func (r *ClusterReadyReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	if !nc.DeletionTimestamp.IsZero() || !status.HelmReported(nc.Status.Conditions) {
 		return ctrl.Result{}, nil
 	}
-	sts, err := r.statefulSet(ctx, req)
+	sts, err := status.StatefulSetOf(ctx, r.Client, req.NamespacedName)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	return ctrl.Result{}, status.SetReady(ctx, r.Client, req.NamespacedName, status.ReadyOf(&nc, sts))
-}
-
-func (r *ClusterReadyReconciler) statefulSet(ctx context.Context, req ctrl.Request) (*appsv1.StatefulSet, error) {
-	var sts appsv1.StatefulSet
-	err := r.Get(ctx, req.NamespacedName, &sts)
-	if apierrors.IsNotFound(err) {
-		return nil, nil
-	}
-	return &sts, err
 }
 
 // SetupWithManager watches NatsClusters (spec changes, and condition

@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -169,14 +167,11 @@ func (w helmStatusWriter) addReady(ctx context.Context, current *unstructured.Un
 		return fmt.Errorf("NatsCluster %s: %w", current.GetName(), err)
 	}
 	nc.Status = *after
-	var sts appsv1.StatefulSet
-	stsp := &sts
-	if err := w.reader.Get(ctx, client.ObjectKeyFromObject(current), stsp); apierrors.IsNotFound(err) {
-		stsp = nil
-	} else if err != nil {
+	sts, err := status.StatefulSetOf(ctx, w.reader, client.ObjectKeyFromObject(current))
+	if err != nil {
 		return err
 	}
-	after.Conditions, _ = status.Merge(after.Conditions, status.ReadyOf(&nc, stsp), metav1.Now())
+	after.Conditions, _ = status.Merge(after.Conditions, status.ReadyOf(&nc, sts), metav1.Now())
 	after.State = status.State(after.Conditions)
 	owned.Conditions = append(owned.Conditions, *status.Find(after.Conditions, natsv1alpha2.ConditionReady))
 	owned.State = after.State

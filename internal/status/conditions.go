@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -62,6 +63,17 @@ func ReadyOf(nc *natsv1alpha2.NatsCluster, sts *appsv1.StatefulSet) natsv1alpha2
 		ready.ObservedGeneration = d.ObservedGeneration
 	}
 	return ready
+}
+
+// StatefulSetOf reads the StatefulSet of the NatsCluster key, nil when
+// there is none.
+func StatefulSetOf(ctx context.Context, r client.Reader, key types.NamespacedName) (*appsv1.StatefulSet, error) {
+	var sts appsv1.StatefulSet
+	err := r.Get(ctx, key, &sts)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	return &sts, err
 }
 
 func desiredSize(nc *natsv1alpha2.NatsCluster) int32 {

@@ -42,6 +42,49 @@ func TestReady(t *testing.T) {
 	}
 }
 
+// ReadyOf speaks of the spec that runs: of the StatefulSet once the
+// current generation is deployed, else the Ready of the running release.
+func TestReadyOf(t *testing.T) {
+	ready := &appsv1.StatefulSet{Status: appsv1.StatefulSetStatus{Replicas: 3, ReadyReplicas: 3, UpdatedReplicas: 3}}
+	deployed := func(gen int64) natsv1alpha2.Condition {
+		return natsv1alpha2.Condition{Type: natsv1alpha2.ConditionDeployed, Status: metav1.ConditionTrue, ObservedGeneration: gen}
+	}
+	oldReady := natsv1alpha2.Condition{Type: natsv1alpha2.ConditionReady, Status: metav1.ConditionTrue, Reason: natsv1alpha2.ReasonAllReplicasReady, Message: "3/3", ObservedGeneration: 1}
+	cluster := func(gen int64, conds ...natsv1alpha2.Condition) *natsv1alpha2.NatsCluster {
+		nc := &natsv1alpha2.NatsCluster{}
+		nc.Generation = gen
+		size := int32(3)
+		nc.Spec.Size = &size
+		nc.Status.Conditions = conds
+		return nc
+	}
+	tests := []struct {
+		name     string
+		nc       *natsv1alpha2.NatsCluster
+		status   metav1.ConditionStatus
+		message  string
+		observed int64
+	}{
+		{"current generation deployed", cluster(2, deployed(2)), metav1.ConditionTrue, "3/3", 2},
+		{"edit not yet deployed keeps the running Ready", cluster(2, deployed(1), oldReady), metav1.ConditionTrue, "3/3", 1},
+		{"first Ready of an older deployment", cluster(2, deployed(1)), metav1.ConditionTrue, "3/3", 1},
+		{"nothing deployed yet: the current spec", func() *natsv1alpha2.NatsCluster {
+			nc := cluster(2)
+			size := int32(5)
+			nc.Spec.Size = &size
+			return nc
+		}(), metav1.ConditionFalse, "3/5", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := ReadyOf(tt.nc, ready)
+			if c.Status != tt.status || c.Message != tt.message || c.ObservedGeneration != tt.observed {
+				t.Errorf("ReadyOf = %+v, want %s %q observedGeneration %d", c, tt.status, tt.message, tt.observed)
+			}
+		})
+	}
+}
+
 func TestMerge(t *testing.T) {
 	t0 := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	t1 := metav1.NewTime(t0.Add(time.Hour))
