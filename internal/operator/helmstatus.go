@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -162,9 +163,13 @@ func (w helmStatusWriter) Update(ctx context.Context, obj client.Object, opts ..
 // just created or changed is usually not in the cache yet, and Ready from
 // an older copy would be corrected by a second write.
 func (w helmStatusWriter) addReady(ctx context.Context, current *unstructured.Unstructured, owned, after *natsv1alpha2.ClusterStatus) error {
+	// Only what ReadyOf reads: the whole object need not convert to the
+	// typed API (a hostile spec may hold what the schema leaves open), and
+	// the Helm reconciler's status must be written whatever the spec holds.
 	var nc natsv1alpha2.NatsCluster
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(current.Object, &nc); err != nil {
-		return fmt.Errorf("NatsCluster %s: %w", current.GetName(), err)
+	nc.Generation = current.GetGeneration()
+	if size, found, err := unstructured.NestedInt64(current.Object, "spec", "size"); err == nil && found {
+		nc.Spec.Size = ptr.To(int32(size))
 	}
 	nc.Status = *after
 	sts, err := status.StatefulSetOf(ctx, w.reader, client.ObjectKeyFromObject(current))

@@ -48,10 +48,22 @@ func isPending(rls *release.Release) bool {
 	return rls.Info != nil && rls.Info.Status.IsPending()
 }
 
-// Create keeps a pending record in memory and writes any other.
+// Create keeps a pending record in memory and writes any other. A pending
+// record is held only while nothing is stored under its key: Helm's
+// create of the pending record is also the check that the revision is
+// free, made before any object is touched, and a record planted under the
+// next revision's name (by anyone who may create Secrets in the
+// namespace) must stop the action there, not after it has made objects
+// that no record then lists.
 func (d *pendingInMemory) Create(key string, rls *release.Release) error {
 	if !isPending(rls) {
 		return d.Driver.Create(key, rls)
+	}
+	switch _, err := d.Driver.Get(key); {
+	case err == nil:
+		return driver.ErrReleaseExists
+	case !errors.Is(err, driver.ErrReleaseNotFound):
+		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -223,3 +223,36 @@ func TestPendingRecordIsReadable(t *testing.T) {
 		t.Fatalf("Get after Delete: %v", err)
 	}
 }
+
+// A record already stored under the new revision's key (planted by anyone
+// who may create Secrets in the namespace) stops the action before it
+// touches any object, as Helm's create of the pending record did.
+func TestPlantedRecordStopsTheAction(t *testing.T) {
+	backend := newRecordingDriver()
+	planted := &release.Release{Name: "nats", Namespace: "ns", Version: 1, Info: &release.Info{Status: release.StatusDeployed}}
+	if err := backend.Memory.Create("sh.helm.release.v1.nats.v1", planted); err != nil {
+		t.Fatal(err)
+	}
+	d := withPendingInMemory(backend)
+	pending := &release.Release{Name: "nats", Namespace: "ns", Version: 1, Info: &release.Info{Status: release.StatusPendingInstall}}
+	if err := d.Create("sh.helm.release.v1.nats.v1", pending); !errors.Is(err, driver.ErrReleaseExists) {
+		t.Fatalf("Create of a pending record over a stored one: %v, want %v", err, driver.ErrReleaseExists)
+	}
+	if got, err := d.Get("sh.helm.release.v1.nats.v1"); err != nil || got != planted {
+		t.Fatalf("Get = %v, %v; want the planted record, untouched", got, err)
+	}
+	requireWrites(t, backend)
+
+	unreadable := withPendingInMemory(unreadableDriver{backend})
+	if err := unreadable.Create("sh.helm.release.v1.nats.v2", pending); err == nil || errors.Is(err, driver.ErrReleaseExists) {
+		t.Fatalf("Create over a record that cannot be read: %v, want the read error", err)
+	}
+}
+
+// unreadableDriver fails every Get as the Secrets driver does on a Secret
+// that holds no release.
+type unreadableDriver struct{ driver.Driver }
+
+func (unreadableDriver) Get(string) (*release.Release, error) {
+	return nil, errors.New("get: failed to decode data")
+}
