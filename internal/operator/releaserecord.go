@@ -35,13 +35,17 @@ import (
 // reconcile of one release.
 type pendingInMemory struct {
 	driver.Driver // the release Secrets on the API server
+	// stored tells whether anything is stored under a key, a record Helm
+	// can read or not. The Secrets driver's Get cannot tell: it panics on
+	// a Secret that holds no release (helm v3.21.1, secrets.go).
+	stored func(key string) (bool, error)
 
 	mu      sync.Mutex
 	pending map[string]*release.Release // by storage key
 }
 
-func withPendingInMemory(d driver.Driver) *pendingInMemory {
-	return &pendingInMemory{Driver: d, pending: map[string]*release.Release{}}
+func withPendingInMemory(d driver.Driver, stored func(key string) (bool, error)) *pendingInMemory {
+	return &pendingInMemory{Driver: d, stored: stored, pending: map[string]*release.Release{}}
 }
 
 func isPending(rls *release.Release) bool {
@@ -59,11 +63,12 @@ func (d *pendingInMemory) Create(key string, rls *release.Release) error {
 	if !isPending(rls) {
 		return d.Driver.Create(key, rls)
 	}
-	switch _, err := d.Driver.Get(key); {
-	case err == nil:
-		return driver.ErrReleaseExists
-	case !errors.Is(err, driver.ErrReleaseNotFound):
+	taken, err := d.stored(key)
+	if err != nil {
 		return err
+	}
+	if taken {
+		return driver.ErrReleaseExists
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -71,9 +71,20 @@ func configMapChart() *chart.Chart {
 	}
 }
 
+// storedIn is what secretExists answers for d: whether d holds key.
+func storedIn(d driver.Driver) func(string) (bool, error) {
+	return func(key string) (bool, error) {
+		_, err := d.Get(key)
+		if errors.Is(err, driver.ErrReleaseNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
+}
+
 func testActionConfig(d driver.Driver, kc kube.Interface) *action.Configuration {
 	return &action.Configuration{
-		Releases:     storage.Init(withPendingInMemory(d)),
+		Releases:     storage.Init(withPendingInMemory(d, storedIn(d))),
 		KubeClient:   kc,
 		Capabilities: chartutil.DefaultCapabilities,
 		Log:          func(string, ...any) {},
@@ -197,7 +208,8 @@ func TestInterruptedActionLeavesHistoryAsBefore(t *testing.T) {
 
 // Within the action, the record held in memory is read as if stored.
 func TestPendingRecordIsReadable(t *testing.T) {
-	d := withPendingInMemory(newRecordingDriver())
+	backend := newRecordingDriver()
+	d := withPendingInMemory(backend, storedIn(backend))
 	rls := &release.Release{Name: "nats", Namespace: "ns", Version: 1, Info: &release.Info{Status: release.StatusPendingInstall}}
 	if err := d.Create("sh.helm.release.v1.nats.v1", rls); err != nil {
 		t.Fatal(err)
@@ -225,15 +237,16 @@ func TestPendingRecordIsReadable(t *testing.T) {
 }
 
 // A record already stored under the new revision's key (planted by anyone
-// who may create Secrets in the namespace) stops the action before it
-// touches any object, as Helm's create of the pending record did.
+// who may create Secrets in the namespace, readable or not) stops the
+// action before it touches any object, as Helm's create of the pending
+// record did.
 func TestPlantedRecordStopsTheAction(t *testing.T) {
 	backend := newRecordingDriver()
 	planted := &release.Release{Name: "nats", Namespace: "ns", Version: 1, Info: &release.Info{Status: release.StatusDeployed}}
 	if err := backend.Memory.Create("sh.helm.release.v1.nats.v1", planted); err != nil {
 		t.Fatal(err)
 	}
-	d := withPendingInMemory(backend)
+	d := withPendingInMemory(backend, storedIn(backend))
 	pending := &release.Release{Name: "nats", Namespace: "ns", Version: 1, Info: &release.Info{Status: release.StatusPendingInstall}}
 	if err := d.Create("sh.helm.release.v1.nats.v1", pending); !errors.Is(err, driver.ErrReleaseExists) {
 		t.Fatalf("Create of a pending record over a stored one: %v, want %v", err, driver.ErrReleaseExists)
@@ -243,16 +256,12 @@ func TestPlantedRecordStopsTheAction(t *testing.T) {
 	}
 	requireWrites(t, backend)
 
-	unreadable := withPendingInMemory(unreadableDriver{backend})
-	if err := unreadable.Create("sh.helm.release.v1.nats.v2", pending); err == nil || errors.Is(err, driver.ErrReleaseExists) {
-		t.Fatalf("Create over a record that cannot be read: %v, want the read error", err)
+	lookupFails := errors.New("the API server is away")
+	failing := withPendingInMemory(backend, func(string) (bool, error) { return false, lookupFails })
+	if err := failing.Create("sh.helm.release.v1.nats.v2", pending); !errors.Is(err, lookupFails) {
+		t.Fatalf("Create when the lookup fails: %v, want %v", err, lookupFails)
 	}
-}
-
-// unreadableDriver fails every Get as the Secrets driver does on a Secret
-// that holds no release.
-type unreadableDriver struct{ driver.Driver }
-
-func (unreadableDriver) Get(string) (*release.Release, error) {
-	return nil, errors.New("get: failed to decode data")
+	if _, err := failing.Get("sh.helm.release.v1.nats.v2"); !errors.Is(err, driver.ErrReleaseNotFound) {
+		t.Fatalf("a pending record was held although the lookup failed: %v", err)
+	}
 }
