@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/testutil"
@@ -82,6 +83,11 @@ func TestHostileCorpus(t *testing.T) {
 	// process environment, which the server checks set.
 	if err := stopOperator(); err != nil {
 		t.Errorf("the operator stopped with an error: %v", err)
+	}
+	// controller-runtime recovers a panicking reconcile and retries it, so
+	// a panic shows only in its counter (and the log).
+	if n := reconcilePanics(t); n != 0 {
+		t.Errorf("%v reconciles panicked (controller_runtime_reconcile_panics_total; the stack is in the operator log, NATS_OPERATOR_TEST_LOG)", n)
 	}
 	for _, rel := range releases {
 		for _, problem := range CheckServer(rel.Release) {
@@ -485,4 +491,24 @@ func pendingFor(id string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// reconcilePanics is controller_runtime_reconcile_panics_total summed over
+// the operator's controllers, which run in this process.
+func reconcilePanics(t *testing.T) float64 {
+	t.Helper()
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_panics_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			total += m.GetCounter().GetValue()
+		}
+	}
+	return total
 }
