@@ -135,20 +135,21 @@ type installation struct {
 	targets string
 }
 
-// subscribe creates ns, an OperatorGroup for the install mode (every
-// namespace, or ns only) and a Subscription to the package's channel in
-// the CatalogSource source. startingCSV "" installs the channel's head.
-func subscribe(t *testing.T, ns string, ownNamespace bool, source *operatorsv1alpha1.CatalogSource, startingCSV string, approval operatorsv1alpha1.Approval) *installation {
+// subscribe creates ns, an OperatorGroup targeting target (every
+// namespace when "", else that one namespace: ns itself for OwnNamespace,
+// another for SingleNamespace) and a Subscription to the package's channel
+// in the CatalogSource source, approved automatically. startingCSV ""
+// installs the channel's head.
+func subscribe(t *testing.T, ns, target string, source *operatorsv1alpha1.CatalogSource, startingCSV string) *installation {
 	t.Helper()
 	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	t.Cleanup(func() {
 		deleteAndWait(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	})
 	og := &operatorsv1.OperatorGroup{ObjectMeta: metav1.ObjectMeta{Name: "nats-operator", Namespace: ns}}
-	in := &installation{t: t, ns: ns}
-	if ownNamespace {
-		og.Spec.TargetNamespaces = []string{ns}
-		in.targets = ns
+	in := &installation{t: t, ns: ns, targets: target}
+	if target != "" {
+		og.Spec.TargetNamespaces = []string{target}
 	}
 	create(t, og)
 	t.Cleanup(func() {
@@ -165,14 +166,14 @@ func subscribe(t *testing.T, ns string, ownNamespace bool, source *operatorsv1al
 			Package:                env.pkg,
 			Channel:                env.channel,
 			StartingCSV:            startingCSV,
-			InstallPlanApproval:    approval,
+			InstallPlanApproval:    operatorsv1alpha1.ApprovalAutomatic,
 		},
 	})
 	return in
 }
 
-// installPlan waits for the InstallPlan that installs csv, approves it when
-// the Subscription's approval is Manual, and waits until it is Complete.
+// installPlan waits for the InstallPlan that installs csv, approved
+// automatically, until it is Complete.
 func (in *installation) installPlan(csv string) {
 	in.t.Helper()
 	var ip operatorsv1alpha1.InstallPlan
@@ -190,14 +191,7 @@ func (in *installation) installPlan(csv string) {
 		return fmt.Errorf("%d InstallPlans, none for %s", len(list.Items), csv)
 	})
 	if !ip.Spec.Approved {
-		if ip.Spec.Approval != operatorsv1alpha1.ApprovalManual {
-			in.t.Fatalf("InstallPlan %s is not approved and its approval is %s", ip.Name, ip.Spec.Approval)
-		}
-		patch := client.MergeFrom(ip.DeepCopy())
-		ip.Spec.Approved = true
-		if err := kc.Patch(context.Background(), &ip, patch); err != nil {
-			in.t.Fatalf("approve InstallPlan %s: %v", ip.Name, err)
-		}
+		in.t.Fatalf("InstallPlan %s is not approved; its approval is %s", ip.Name, ip.Spec.Approval)
 	}
 	eventually(in.t, olmTimeout, "InstallPlan "+ip.Name+" Complete", func() error {
 		if err := get(&ip, in.ns, ip.Name); err != nil {
@@ -243,10 +237,13 @@ func (in *installation) succeeded(csv string) *operatorsv1alpha1.ClusterServiceV
 }
 
 func (in *installation) mode() string {
-	if in.targets == "" {
+	switch in.targets {
+	case "":
 		return "AllNamespaces"
+	case in.ns:
+		return "OwnNamespace"
 	}
-	return "OwnNamespace"
+	return "SingleNamespace"
 }
 
 // operatorPod checks that the operator OLM deployed for csv runs: its

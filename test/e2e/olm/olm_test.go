@@ -22,7 +22,7 @@ import (
 // NatsCluster in another namespace, from the images of the CSV's
 // RELATED_IMAGE_* variables, and OLM uninstalls it.
 func TestAllNamespaces(t *testing.T) {
-	in := subscribe(t, "e2e-olm-all", false, catalog(t, catalogName, env.catalogAddress), "", operatorsv1alpha1.ApprovalAutomatic)
+	in := subscribe(t, "e2e-olm-all", "", catalog(t, catalogName, env.catalogAddress), "")
 	in.installPlan(env.nextCSV)
 	csv := in.succeeded(env.nextCSV)
 	related := in.operatorPod(csv, env.nextImage)
@@ -45,7 +45,7 @@ func TestAllNamespaces(t *testing.T) {
 // operator watches that namespace only, with RBAC there only.
 func TestOwnNamespace(t *testing.T) {
 	ns := "e2e-olm-own"
-	in := subscribe(t, ns, true, catalog(t, catalogName, env.catalogAddress), "", operatorsv1alpha1.ApprovalAutomatic)
+	in := subscribe(t, ns, ns, catalog(t, catalogName, env.catalogAddress), "")
 	in.installPlan(env.nextCSV)
 	csv := in.succeeded(env.nextCSV)
 	related := in.operatorPod(csv, env.nextImage)
@@ -64,6 +64,32 @@ func TestOwnNamespace(t *testing.T) {
 	in.uninstall(c)
 }
 
+// TestSingleNamespace: an OperatorGroup targeting another namespace than
+// its own; the operator runs in its namespace and watches, with RBAC, the
+// target only.
+func TestSingleNamespace(t *testing.T) {
+	ns, apps := "e2e-olm-single", "e2e-olm-single-apps"
+	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: apps}})
+	t.Cleanup(func() { deleteAndWait(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: apps}}) })
+	in := subscribe(t, ns, apps, catalog(t, catalogName, env.catalogAddress), "")
+	in.installPlan(env.nextCSV)
+	csv := in.succeeded(env.nextCSV)
+	related := in.operatorPod(csv, env.nextImage)
+
+	if !in.canCreateStatefulSets(apps) {
+		t.Errorf("the SingleNamespace operator may not create StatefulSets in its target namespace %s", apps)
+	}
+	if in.canCreateStatefulSets("default") {
+		t.Error("the SingleNamespace operator may create StatefulSets in namespace default")
+	}
+	c := createCluster(t, apps, "olm-single", 3)
+	pods := c.ready(3)
+	requireImages(t, pods, operands(t, related))
+	requireMesh(t, pods)
+
+	in.uninstall(c)
+}
+
 // TestUpgrade: a Subscription with startingCSV 0.1.0 and Automatic approval
 // to a catalog that holds only 0.1.0 (as before 0.2.0 was released); a
 // NatsCluster runs. Then the CatalogSource points at the catalog with 0.2.0
@@ -74,7 +100,7 @@ func TestUpgrade(t *testing.T) {
 	ns := "e2e-olm-upgrade"
 	source := catalog(t, "nats-catalog-upgrade", env.previousCatalogAddress)
 	t.Cleanup(func() { deleteAndWait(t, source) })
-	in := subscribe(t, ns, false, source, env.firstCSV, operatorsv1alpha1.ApprovalAutomatic)
+	in := subscribe(t, ns, "", source, env.firstCSV)
 	in.installPlan(env.firstCSV)
 	first := in.succeeded(env.firstCSV)
 	in.operatorPod(first, env.firstImage)
