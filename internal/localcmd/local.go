@@ -71,7 +71,7 @@ There is no kubelet, so no NATS pods run; the objects are what a cluster would r
 The operator's own endpoints: metrics %s, health %s
 `, env.Kubeconfig, served.Metrics, served.Health)
 	if *once {
-		return nil
+		return env.WaitSettled(waitCtx, time.Second)
 	}
 	fmt.Fprintln(stdout, "operator running; Ctrl-C stops it and the control plane")
 	<-ctx.Done()

@@ -20,6 +20,7 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
@@ -185,6 +186,49 @@ func (e *Env) WaitDeployed(ctx context.Context, key types.NamespacedName) (strin
 		return "", fmt.Errorf("waiting for NatsCluster %s to be deployed (%s): %w", key, summary, err)
 	}
 	return summary, nil
+}
+
+// WaitSettled waits until the operator has had no reconcile queued or
+// running, and finished none, for quiet. After the first install the Helm
+// reconciler starts watching the release's kinds, and the Ready
+// controller follows its status write: an operator stopped right after
+// Deployed would cut those short and log an error for each watch.
+func (e *Env) WaitSettled(ctx context.Context, quiet time.Duration) error {
+	const poll = 100 * time.Millisecond
+	last, since := -1.0, time.Now()
+	return wait.PollUntilContextCancel(ctx, poll, true, func(context.Context) (bool, error) {
+		busy, done, err := reconcileActivity()
+		if err != nil {
+			return false, err
+		}
+		if busy > 0 || done != last {
+			last, since = done, time.Now()
+			return false, nil
+		}
+		return time.Since(since) >= quiet, nil
+	})
+}
+
+// reconcileActivity is, over the operator's controllers in this process,
+// the reconciles queued or running and the reconciles finished.
+func reconcileActivity() (busy, done float64, err error) {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			switch f.GetName() {
+			case "workqueue_depth":
+				busy += m.GetGauge().GetValue()
+			case "controller_runtime_active_workers":
+				busy += m.GetGauge().GetValue()
+			case "controller_runtime_reconcile_total":
+				done += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return busy, done, nil
 }
 
 // Assets are the paths, relative to the repository root, that the local
