@@ -46,6 +46,7 @@ func TestOfficialChartOverridesReachTheAPIServer(t *testing.T) {
 		}
 		return nil
 	})
+	waitApplied(t, nc)
 	before := snapshot(t, nc)
 
 	patchSpec(t, nc, func(s *natsv1alpha2.ClusterSpec) {

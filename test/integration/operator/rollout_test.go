@@ -16,6 +16,7 @@ import (
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/confcheck"
+	"github.com/nats-operator/nats-operator/internal/status"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
 
@@ -36,6 +37,24 @@ type releaseSnapshot struct {
 	stsGeneration int64
 	config        string
 	releases      int
+}
+
+// waitApplied waits until the running release was made from the
+// NatsCluster's current spec. The objects change before Helm records the
+// revision (pendingInMemory), so seeing them changed is not enough to take
+// a snapshot.
+func waitApplied(t *testing.T, nc *natsv1alpha2.NatsCluster) {
+	t.Helper()
+	testutil.Eventually(t, timeout, func(ctx context.Context) error {
+		var cur natsv1alpha2.NatsCluster
+		if err := cp.Client.Get(ctx, client.ObjectKeyFromObject(nc), &cur); err != nil {
+			return err
+		}
+		if !status.Applied(&cur) {
+			return fmt.Errorf("generation %d not deployed yet: %+v", cur.Generation, status.Find(cur.Status.Conditions, natsv1alpha2.ConditionDeployed))
+		}
+		return nil
+	})
 }
 
 func snapshot(t *testing.T, nc *natsv1alpha2.NatsCluster) releaseSnapshot {
