@@ -20,11 +20,11 @@ import (
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/yaml"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/operator"
+	"github.com/nats-operator/nats-operator/internal/procmetrics"
 	"github.com/nats-operator/nats-operator/internal/status"
 )
 
@@ -212,23 +212,15 @@ func (e *Env) WaitSettled(ctx context.Context, quiet time.Duration) error {
 // reconcileActivity is, over the operator's controllers in this process,
 // the reconciles queued or running and the reconciles finished.
 func reconcileActivity() (busy, done float64, err error) {
-	families, err := ctrlmetrics.Registry.Gather()
-	if err != nil {
-		return 0, 0, err
-	}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			switch f.GetName() {
-			case "workqueue_depth":
-				busy += m.GetGauge().GetValue()
-			case "controller_runtime_active_workers":
-				busy += m.GetGauge().GetValue()
-			case "controller_runtime_reconcile_total":
-				done += m.GetCounter().GetValue()
-			}
+	for _, name := range []string{"workqueue_depth", "controller_runtime_active_workers"} {
+		n, err := procmetrics.Sum(name, procmetrics.AllControllers)
+		if err != nil {
+			return 0, 0, err
 		}
+		busy += n
 	}
-	return busy, done, nil
+	done, err = procmetrics.Sum("controller_runtime_reconcile_total", procmetrics.AllControllers)
+	return busy, done, err
 }
 
 // Assets are the paths, relative to the repository root, that the local

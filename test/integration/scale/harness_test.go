@@ -16,15 +16,14 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 	"github.com/nats-operator/nats-operator/internal/operator"
+	"github.com/nats-operator/nats-operator/internal/procmetrics"
 	"github.com/nats-operator/nats-operator/internal/status"
 	"github.com/nats-operator/nats-operator/internal/testutil"
 )
@@ -159,37 +158,11 @@ func (o *observedOperator) assertNoConflicts(t *testing.T) {
 // metricSum adds up a controller-runtime metric of one controller.
 func metricSum(t *testing.T, name, controllerName string) float64 {
 	t.Helper()
-	families, err := metrics.Registry.Gather()
+	sum, err := procmetrics.Sum(name, controllerName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := 0.0
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if labelValue(m, "controller") != controllerName && labelValue(m, "name") != controllerName {
-				continue
-			}
-			switch {
-			case m.GetCounter() != nil:
-				sum += m.GetCounter().GetValue()
-			case m.GetGauge() != nil:
-				sum += m.GetGauge().GetValue()
-			}
-		}
-	}
 	return sum
-}
-
-func labelValue(m *dto.Metric, name string) string {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name {
-			return l.GetValue()
-		}
-	}
-	return ""
 }
 
 // helmReconciles is how many reconciles the Helm reconciler has finished,
