@@ -7,9 +7,6 @@ import (
 	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
 	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/kube"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/resource"
@@ -92,19 +89,4 @@ func asUnstructured(info *resource.Info) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{Object: m}
 	u.SetGroupVersionKind(info.Mapping.GroupVersionKind)
 	return u, nil
-}
-
-// secretExists tells whether a Secret of the given name is in namespace,
-// whatever it holds: the release records' storage (helm-operator-plugins
-// keeps them in the NatsCluster's namespace).
-func secretExists(ctx context.Context, live client.Reader, namespace string) func(name string) (bool, error) {
-	return func(name string) (bool, error) {
-		var s metav1.PartialObjectMetadata
-		s.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		err := live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &s)
-		if apierrors.IsNotFound(err) {
-			return false, nil
-		}
-		return err == nil, err
-	}
 }

@@ -1,12 +1,17 @@
 package operator
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"sync"
 
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // pendingInMemory is a Helm release storage driver that keeps the pending
@@ -166,4 +171,19 @@ func hasLabels(rls *release.Release, labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// secretExists tells whether a Secret of the given name is in namespace,
+// whatever it holds: the release records' storage (helm-operator-plugins
+// keeps them in the NatsCluster's namespace).
+func secretExists(ctx context.Context, live client.Reader, namespace string) func(name string) (bool, error) {
+	return func(name string) (bool, error) {
+		var s metav1.PartialObjectMetadata
+		s.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		err := live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, &s)
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 }
