@@ -176,7 +176,7 @@ bench: ## Go benchmarks, then the scale benchmark against the Helm SDK (docs/ben
 
 .PHONY: build
 build: ## Build the operator binary into bin/nats-operator.
-	go build -o bin/nats-operator .
+	CGO_ENABLED=0 go build -trimpath -o bin/nats-operator .
 
 .PHONY: docker-build
 docker-build: ## Build the operator image (IMG, default ghcr.io/nats-operator/nats-operator:VERSION).

@@ -87,6 +87,7 @@ func Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("creating the start-up client: %w", err)
 	}
 	log := ctrl.Log.WithName("setup")
+	log.Info("garbage collector target", "GOGC", setGCPercent())
 	served := Endpoints(f.metricsAddr, f.secureMetrics, f.probeAddr)
 	log.Info("serving the operator's endpoints", "metrics", served.Metrics, "health", served.Health)
 	ReportScope(ctx, log, direct, watch)

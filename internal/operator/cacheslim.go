@@ -7,14 +7,15 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// contentDigestKey is the top-level key under which a slimmed dependent
-// keeps the digest of what was dropped from it. It exists only in the
-// cache: cached objects are never written back.
+// contentDigestKey is the top-level key under which the Helm reconciler's
+// view of a dependent (cachedDependent.Unstructured) carries the digest of
+// everything but its metadata and status. It exists only in events: cached
+// objects are never written back.
 const contentDigestKey = "contentDigest"
 
 // slimManaged is the cache transform of the objects a release renders:
@@ -26,13 +27,16 @@ const contentDigestKey = "contentDigest"
 func slimManaged(obj any) (any, error) {
 	switch o := obj.(type) {
 	case *unstructured.Unstructured:
-		return slimDependent(o), nil
-	case *appsv1.StatefulSet:
-		// The Ready controller reads the generation and the status.
-		o.ManagedFields = nil
-		o.Spec.Template = corev1.PodTemplateSpec{}
-		o.Spec.VolumeClaimTemplates = nil
+		return newCachedDependent(o), nil
+	case *cachedDependent:
+		// client-go may hand a transform what it already transformed.
 		return o, nil
+	case *appsv1.StatefulSet:
+		// The Ready controller reads the identity, the owner, the generation
+		// and the status.
+		slim := &appsv1.StatefulSet{TypeMeta: o.TypeMeta, ObjectMeta: keptObjectMeta(o.ObjectMeta), Status: o.Status}
+		slim.ManagedFields = nil
+		return slim, nil
 	case metav1.Object:
 		o.SetManagedFields(nil)
 		return o, nil
@@ -40,73 +44,104 @@ func slimManaged(obj any) (any, error) {
 	return obj, nil
 }
 
-// slimDependent keeps of an object the Helm reconciler watches what its
-// event handling reads: the metadata (owner references and annotations
-// map an event to its NatsCluster; managedFields tell the Helm
-// reconciler's own writes from drift, helmevents.go) and, for
-// helm-operator-plugins' dependent predicate, which compares the old and
-// new object without status, a digest of everything else. The field sets
-// of managedFields are replaced by their digests too: changedByOthers only
-// compares them.
-func slimDependent(u *unstructured.Unstructured) *unstructured.Unstructured {
-	meta := slimMetadata(u.Object["metadata"])
+// cachedDependent is what the cache keeps of an object the Helm reconciler
+// watches: the metadata its event handling reads (owner references and
+// owner annotations map an event to its NatsCluster; managedFields tell
+// the Helm reconciler's own writes from drift, helmevents.go) and a digest
+// of everything else but the status, which helm-operator-plugins'
+// dependent predicate compares between the old and the new object. The
+// field sets of managedFields are replaced by their digests: changedByOthers
+// only compares them.
+//
+// It is typed rather than unstructured because nested maps cost three times
+// the memory of the struct, and it is the one thing cached per object of
+// every cluster. helm-operator-plugins' handlers take unstructured objects,
+// so the informer hands them Unstructured() (helmevents.go); reading an
+// unstructured dependent from the cache is an error ("cache had type").
+type cachedDependent struct {
+	metav1.TypeMeta
+	metav1.ObjectMeta
+	ContentDigest string
+}
+
+func newCachedDependent(u *unstructured.Unstructured) *cachedDependent {
 	rest := make(map[string]any, len(u.Object))
 	for k, v := range u.Object {
 		if k != "metadata" && k != "status" && k != "apiVersion" && k != "kind" {
 			rest[k] = v
 		}
 	}
-	slim := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": u.GetAPIVersion(), "kind": u.GetKind(), "metadata": meta,
-		contentDigestKey: digestOf(rest),
-	}}
-	if fields := u.GetManagedFields(); len(fields) > 0 {
-		for i := range fields {
-			if fields[i].FieldsV1 != nil {
-				// Still JSON, as unstructured objects need: a string.
-				sum := sha256.Sum256(fields[i].FieldsV1.Raw)
-				fields[i].FieldsV1 = &metav1.FieldsV1{Raw: []byte(`"` + hex.EncodeToString(sum[:]) + `"`)}
-			}
-		}
-		slim.SetManagedFields(fields)
+	d := &cachedDependent{
+		TypeMeta: metav1.TypeMeta{APIVersion: u.GetAPIVersion(), Kind: u.GetKind()},
+		ObjectMeta: keptObjectMeta(metav1.ObjectMeta{
+			Name: u.GetName(), Namespace: u.GetNamespace(), UID: u.GetUID(), ResourceVersion: u.GetResourceVersion(),
+			Generation: u.GetGeneration(), OwnerReferences: u.GetOwnerReferences(), DeletionTimestamp: u.GetDeletionTimestamp(),
+			Finalizers: u.GetFinalizers(), Annotations: u.GetAnnotations(), ManagedFields: u.GetManagedFields(),
+		}),
+		ContentDigest: digestOf(rest),
 	}
-	return slim
+	for i, f := range d.ManagedFields {
+		if f.FieldsV1 != nil {
+			// Still JSON, as unstructured objects need: a string.
+			sum := sha256.Sum256(f.FieldsV1.Raw)
+			d.ManagedFields[i].FieldsV1 = &metav1.FieldsV1{Raw: []byte(`"` + hex.EncodeToString(sum[:]) + `"`)}
+		}
+	}
+	return d
 }
 
-// keptMetadata are the metadata fields a dependent's watch reads: its
-// identity, its owner (references, or helm-operator-plugins' owner
-// annotations), deletion, and the managedFields of changedByOthers. Labels
-// and other annotations are left out: a change of them by anyone else shows
-// in managedFields, and the Helm reconciler's own is no news.
-var keptMetadata = []string{"name", "namespace", "uid", "resourceVersion", "generation", "ownerReferences",
-	"deletionTimestamp", "finalizers", "managedFields"}
+// keptObjectMeta is the metadata a watch of the release's objects reads:
+// identity, owner (references, or helm-operator-plugins' owner
+// annotations), generation, deletion and managedFields. Labels and other
+// annotations are left out: a change of them by anyone else shows in
+// managedFields, and the Helm reconciler's own is no news.
+func keptObjectMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
+	var owners map[string]string
+	for k, v := range m.Annotations {
+		for _, prefix := range ownerAnnotationPrefixes {
+			if strings.HasPrefix(k, prefix) {
+				if owners == nil {
+					owners = map[string]string{}
+				}
+				owners[k] = v
+			}
+		}
+	}
+	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
+		Generation: m.Generation, OwnerReferences: m.OwnerReferences, DeletionTimestamp: m.DeletionTimestamp,
+		Finalizers: m.Finalizers, Annotations: owners, ManagedFields: m.ManagedFields}
+}
 
 // ownerAnnotationPrefixes are the annotations by which helm-operator-plugins
 // maps an object without owner references to its custom resource.
 var ownerAnnotationPrefixes = []string{"operator-sdk/", "helm.sdk.operatorframework.io/"}
 
-func slimMetadata(v any) map[string]any {
-	meta, _ := v.(map[string]any)
-	out := make(map[string]any, len(keptMetadata)+1)
-	for _, k := range keptMetadata {
-		if x, ok := meta[k]; ok {
-			out[k] = x
-		}
-	}
-	annotations, _ := meta["annotations"].(map[string]any)
-	for k, x := range annotations {
-		for _, prefix := range ownerAnnotationPrefixes {
-			if strings.HasPrefix(k, prefix) {
-				kept, _ := out["annotations"].(map[string]any)
-				if kept == nil {
-					kept = map[string]any{}
-					out["annotations"] = kept
-				}
-				kept[k] = x
-			}
-		}
-	}
-	return out
+// Unstructured is the dependent as helm-operator-plugins' handlers and
+// predicate take it: its metadata and the content digest. Equal
+// cachedDependents give equal objects, so the predicate's comparison still
+// tells a change of content from a change of status alone.
+func (d *cachedDependent) Unstructured() *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{contentDigestKey: d.ContentDigest}}
+	u.SetAPIVersion(d.APIVersion)
+	u.SetKind(d.Kind)
+	u.SetName(d.Name)
+	u.SetNamespace(d.Namespace)
+	u.SetUID(d.UID)
+	u.SetResourceVersion(d.ResourceVersion)
+	u.SetGeneration(d.Generation)
+	u.SetOwnerReferences(d.OwnerReferences)
+	u.SetDeletionTimestamp(d.DeletionTimestamp)
+	u.SetFinalizers(d.Finalizers)
+	u.SetAnnotations(d.Annotations)
+	u.SetManagedFields(d.ManagedFields)
+	return u
+}
+
+// DeepCopyObject makes cachedDependent a runtime.Object, which the cache
+// stores.
+func (d *cachedDependent) DeepCopyObject() runtime.Object {
+	meta := &d.ObjectMeta
+	return &cachedDependent{TypeMeta: d.TypeMeta, ObjectMeta: *meta.DeepCopy(), ContentDigest: d.ContentDigest}
 }
 
 // digestOf is a SHA-256 of v's JSON (encoding/json sorts map keys, so equal

@@ -82,8 +82,17 @@ func (c helmEventsCache) filtered(inf cache.Informer, gvk schema.GroupVersionKin
 	case corev1.SchemeGroupVersion.WithKind("Secret"):
 		return filteredInformer{Informer: inf, keep: eventFilter{add: never, update: neverUpdate, delete: deployedReleaseRecord}}
 	default:
-		return filteredInformer{Informer: inf, keep: eventFilter{update: changedByOthers}}
+		return filteredInformer{Informer: inf, keep: eventFilter{update: changedByOthers}, view: dependentView}
 	}
+}
+
+// dependentView hands helm-operator-plugins a cached dependent (slimManaged)
+// as the unstructured object its handlers and predicate take.
+func dependentView(obj any) any {
+	if d, ok := obj.(*cachedDependent); ok {
+		return d.Unstructured()
+	}
+	return obj
 }
 
 // eventFilter says which events reach a handler; a nil func keeps all.
@@ -179,34 +188,44 @@ func changedEntries(before, after []metav1.ManagedFieldsEntry) []entryChange {
 }
 
 // filteredInformer hands each handler added to it only the events keep
-// lets through.
+// lets through, each object as view shows it (nil: as cached).
 type filteredInformer struct {
 	cache.Informer
 	keep eventFilter
+	view func(any) any
+}
+
+func (i filteredInformer) handler(next toolscache.ResourceEventHandler) filteredHandler {
+	view := i.view
+	if view == nil {
+		view = func(obj any) any { return obj }
+	}
+	return filteredHandler{next: next, keep: i.keep, view: view}
 }
 
 func (i filteredInformer) AddEventHandler(h toolscache.ResourceEventHandler) (toolscache.ResourceEventHandlerRegistration, error) {
-	return i.Informer.AddEventHandler(filteredHandler{next: h, keep: i.keep})
+	return i.Informer.AddEventHandler(i.handler(h))
 }
 
 func (i filteredInformer) AddEventHandlerWithResyncPeriod(h toolscache.ResourceEventHandler, d time.Duration) (toolscache.ResourceEventHandlerRegistration, error) {
-	return i.Informer.AddEventHandlerWithResyncPeriod(filteredHandler{next: h, keep: i.keep}, d)
+	return i.Informer.AddEventHandlerWithResyncPeriod(i.handler(h), d)
 }
 
 func (i filteredInformer) AddEventHandlerWithOptions(h toolscache.ResourceEventHandler, o toolscache.HandlerOptions) (toolscache.ResourceEventHandlerRegistration, error) {
-	return i.Informer.AddEventHandlerWithOptions(filteredHandler{next: h, keep: i.keep}, o)
+	return i.Informer.AddEventHandlerWithOptions(i.handler(h), o)
 }
 
 type filteredHandler struct {
 	next toolscache.ResourceEventHandler
 	keep eventFilter
+	view func(any) any
 }
 
 func (h filteredHandler) OnAdd(obj any, isInInitialList bool) {
 	if m, err := meta.Accessor(obj); err == nil && h.keep.add != nil && !h.keep.add(m) {
 		return
 	}
-	h.next.OnAdd(obj, isInInitialList)
+	h.next.OnAdd(h.view(obj), isInInitialList)
 }
 
 func (h filteredHandler) OnUpdate(oldObj, newObj any) {
@@ -215,16 +234,21 @@ func (h filteredHandler) OnUpdate(oldObj, newObj any) {
 	if err1 == nil && err2 == nil && h.keep.update != nil && !h.keep.update(o, n) {
 		return
 	}
-	h.next.OnUpdate(oldObj, newObj)
+	h.next.OnUpdate(h.view(oldObj), h.view(newObj))
 }
 
 func (h filteredHandler) OnDelete(obj any) {
 	inner := obj
-	if tomb, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
+	tomb, isTomb := obj.(toolscache.DeletedFinalStateUnknown)
+	if isTomb {
 		inner = tomb.Obj
 	}
 	if m, err := meta.Accessor(inner); err == nil && h.keep.delete != nil && !h.keep.delete(m) {
 		return
 	}
-	h.next.OnDelete(obj)
+	if isTomb {
+		h.next.OnDelete(toolscache.DeletedFinalStateUnknown{Key: tomb.Key, Obj: h.view(tomb.Obj)})
+		return
+	}
+	h.next.OnDelete(h.view(obj))
 }

@@ -2,13 +2,16 @@ package operator_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -88,19 +91,37 @@ func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
 	if len(cached.ManagedFields) != 0 {
 		t.Errorf("the cached NatsCluster keeps %d managedFields entries", len(cached.ManagedFields))
 	}
-	// The Helm reconciler's copy (unstructured) keeps the metadata, with
-	// managedFields whose field sets are digests, and a digest of the rest;
-	// the typed copies keep what the Go controllers read.
-	dependent := &unstructured.Unstructured{}
-	dependent.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	if err := c.Get(ctx, client.ObjectKey{Namespace: nc.Namespace, Name: nc.Name + "-config"}, dependent); err != nil {
+	// The Helm reconciler's copy (its watch asks for unstructured objects)
+	// keeps the metadata, with managedFields whose field sets are digests,
+	// and a digest of the rest; the typed copies keep what the Go
+	// controllers read.
+	watch := &unstructured.Unstructured{}
+	watch.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	inf, err := c.GetInformer(ctx, watch)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := dependent.Object["data"]; ok {
-		t.Error("the Helm reconciler's cached ConfigMap holds its data")
+	store, ok := inf.(interface{ GetStore() toolscache.Store })
+	if !ok {
+		t.Fatalf("the informer (%T) has no store", inf)
 	}
-	if len(dependent.GetOwnerReferences()) == 0 || len(dependent.GetManagedFields()) == 0 || dependent.Object["contentDigest"] == nil {
-		t.Errorf("the Helm reconciler's cached ConfigMap lost what its watch reads: %v", dependent.Object)
+	item, found, err := store.GetStore().GetByKey(nc.Namespace + "/" + nc.Name + "-config")
+	if err != nil || !found {
+		t.Fatalf("the Helm reconciler's ConfigMap is not cached: found %v, %v", found, err)
+	}
+	if _, isUnstructured := item.(*unstructured.Unstructured); isUnstructured {
+		t.Errorf("the Helm reconciler's ConfigMap is cached whole, as %T", item)
+	}
+	raw, err := json.Marshal(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "nats.conf") {
+		t.Errorf("the Helm reconciler's cached ConfigMap holds its data: %s", raw)
+	}
+	dependent, ok := item.(metav1.Object)
+	if !ok || len(dependent.GetOwnerReferences()) == 0 || len(dependent.GetManagedFields()) == 0 || !strings.Contains(string(raw), `"ContentDigest":"`) {
+		t.Errorf("the Helm reconciler's cached ConfigMap lost what its watch reads: %s", raw)
 	}
 	for _, f := range dependent.GetManagedFields() {
 		if f.FieldsV1 != nil && len(f.FieldsV1.Raw) != 66 { // a quoted hex SHA-256
