@@ -44,6 +44,30 @@ func slimManaged(obj any) (any, error) {
 	return obj, nil
 }
 
+// slimPrimary is the cache transform of NatsClusters. The Go controllers
+// read the typed copy whole but its managedFields. The Helm reconciler
+// reads its CR from the API server (controller-runtime's client does not
+// cache unstructured reads) and watches it as unstructured only for events:
+// its handler and predicates read the identity, generation, labels,
+// annotations and deletion (specOrMetadataChanged, helmevents.go), so that
+// copy is metadata only.
+func slimPrimary(obj any) (any, error) {
+	switch o := obj.(type) {
+	case *unstructured.Unstructured:
+		return &metav1.PartialObjectMetadata{
+			TypeMeta: metav1.TypeMeta{APIVersion: o.GetAPIVersion(), Kind: o.GetKind()},
+			ObjectMeta: metav1.ObjectMeta{Name: o.GetName(), Namespace: o.GetNamespace(), UID: o.GetUID(),
+				ResourceVersion: o.GetResourceVersion(), Generation: o.GetGeneration(), CreationTimestamp: o.GetCreationTimestamp(),
+				Labels: o.GetLabels(), Annotations: o.GetAnnotations(), DeletionTimestamp: o.GetDeletionTimestamp(),
+				Finalizers: o.GetFinalizers()},
+		}, nil
+	case metav1.Object:
+		o.SetManagedFields(nil)
+		return o, nil
+	}
+	return obj, nil
+}
+
 // cachedDependent is what the cache keeps of an object the Helm reconciler
 // watches: the metadata its event handling reads (owner references and
 // owner annotations map an event to its NatsCluster; managedFields tell

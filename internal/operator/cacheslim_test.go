@@ -9,11 +9,14 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	runtimeapi "k8s.io/apimachinery/pkg/runtime"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
+
+	natsv1alpha2 "github.com/nats-operator/nats-operator/api/v1alpha2"
 )
 
 // releaseStatefulSet is a StatefulSet as the API server returns one the
@@ -238,5 +241,39 @@ func BenchmarkCachedDependent(b *testing.B) {
 				b.StartTimer()
 			}
 		})
+	}
+}
+
+func TestSlimPrimaryKeepsWhatTheHelmWatchReads(t *testing.T) {
+	deleted := metav1.NewTime(time.Unix(1700000100, 0))
+	nc := &natsv1alpha2.NatsCluster{
+		TypeMeta: metav1.TypeMeta{APIVersion: "nats.io/v1alpha2", Kind: "NatsCluster"},
+		ObjectMeta: metav1.ObjectMeta{Name: "nats", Namespace: "team-a", UID: "nc-uid", ResourceVersion: "7", Generation: 3,
+			Labels: map[string]string{"tier": "gold"}, Annotations: map[string]string{"helm.sdk.operatorframework.io/upgrade-force": "true"},
+			DeletionTimestamp: &deleted, Finalizers: []string{"uninstall-helm-release"},
+			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}},
+		Spec: natsv1alpha2.ClusterSpec{Size: ptr.To[int32](3)},
+	}
+	m, err := runtimeapi.DefaultUnstructuredConverter.ToUnstructured(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := slimPrimary(&unstructured.Unstructured{Object: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := obj.(*metav1.PartialObjectMetadata)
+	if !ok {
+		t.Fatalf("the Helm reconciler's NatsCluster is cached as %T, want metadata only", obj)
+	}
+	want := nc.ObjectMeta.DeepCopy()
+	want.ManagedFields = nil
+	if got.GroupVersionKind() != natsv1alpha2.NatsClusterGVK || !equality.Semantic.DeepEqual(got.ObjectMeta, *want) {
+		t.Errorf("cached %+v, want the metadata but managedFields %+v", got, want)
+	}
+
+	typed, _ := slimPrimary(nc.DeepCopy())
+	if tc := typed.(*natsv1alpha2.NatsCluster); tc.ManagedFields != nil || tc.Spec.Size == nil || *tc.Spec.Size != 3 {
+		t.Errorf("the Go controllers' NatsCluster lost its spec or keeps managedFields: %+v", tc)
 	}
 }

@@ -90,6 +90,7 @@ func CacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
+			&natsv1alpha2.NatsCluster{}:     {Transform: slimPrimary},
 			&corev1.Secret{}:                {Label: cachedSecrets},
 			&corev1.ConfigMap{}:             managed,
 			&corev1.Service{}:               managed,

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -95,20 +96,7 @@ func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
 	// keeps the metadata, with managedFields whose field sets are digests,
 	// and a digest of the rest; the typed copies keep what the Go
 	// controllers read.
-	watch := &unstructured.Unstructured{}
-	watch.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
-	inf, err := c.GetInformer(ctx, watch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, ok := inf.(interface{ GetStore() toolscache.Store })
-	if !ok {
-		t.Fatalf("the informer (%T) has no store", inf)
-	}
-	item, found, err := store.GetStore().GetByKey(nc.Namespace + "/" + nc.Name + "-config")
-	if err != nil || !found {
-		t.Fatalf("the Helm reconciler's ConfigMap is not cached: found %v, %v", found, err)
-	}
+	item := cachedForHelm(ctx, t, c, corev1.SchemeGroupVersion.WithKind("ConfigMap"), nc.Namespace+"/"+nc.Name+"-config")
 	if _, isUnstructured := item.(*unstructured.Unstructured); isUnstructured {
 		t.Errorf("the Helm reconciler's ConfigMap is cached whole, as %T", item)
 	}
@@ -138,6 +126,39 @@ func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
 	if len(sts.Spec.Template.Spec.Containers) != 0 || sts.Generation == 0 {
 		t.Errorf("the typed StatefulSet keeps its pod template (%d containers) or lost its generation (%d)", len(sts.Spec.Template.Spec.Containers), sts.Generation)
 	}
+	// The Helm reconciler reads its NatsCluster from the API server; its
+	// watch keeps the metadata its predicates read.
+	primary := cachedForHelm(ctx, t, c, natsv1alpha2.NatsClusterGVK, nc.Namespace+"/"+nc.Name)
+	if m, ok := primary.(*metav1.PartialObjectMetadata); !ok || m.Generation == 0 || m.Name != nc.Name {
+		t.Errorf("the Helm reconciler's NatsCluster is cached as %T %+v, want its metadata only", primary, primary)
+	}
+	if cached.Spec.Size == nil {
+		t.Error("the Go controllers' NatsCluster lost its spec")
+	}
+}
+
+// cachedForHelm is the object under key in the informer of the Helm
+// reconciler's watch of gvk (it asks for unstructured objects).
+func cachedForHelm(ctx context.Context, t *testing.T, c cache.Cache, gvk schema.GroupVersionKind, key string) any {
+	t.Helper()
+	watch := &unstructured.Unstructured{}
+	watch.SetGroupVersionKind(gvk)
+	inf, err := c.GetInformer(ctx, watch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, ok := inf.(interface{ GetStore() toolscache.Store })
+	if !ok {
+		t.Fatalf("the informer (%T) has no store", inf)
+	}
+	if !c.WaitForCacheSync(ctx) {
+		t.Fatal("cache did not sync")
+	}
+	item, found, err := store.GetStore().GetByKey(key)
+	if err != nil || !found {
+		t.Fatalf("the Helm reconciler's %s %s is not cached: found %v, %v", gvk.Kind, key, found, err)
+	}
+	return item
 }
 
 // TestReleaseHistoryStaysSmall: after several upgrades a NatsCluster keeps
