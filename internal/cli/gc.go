@@ -10,9 +10,9 @@ import (
 // which live as long as the clusters they describe, so at Go's default of
 // 100 the heap grows to twice them between collections, most of that
 // headroom being garbage of renders long done. 25 keeps RSS with 1,000
-// NatsClusters within 128 MiB for about 25 ms more CPU per created
-// cluster, still well below a Helm install's (docs/benchmarks.md,
-// "Memory").
+// NatsClusters within 128 MiB (117 MiB, 132 MiB at 100) for 21 ms more CPU
+// per cluster when 1,000 arrive at once (51 ms, still below a Helm
+// install's 90 ms; docs/benchmarks.md, "Memory").
 const operatorGCPercent = 25
 
 // setGCPercent applies operatorGCPercent unless GOGC is set (the runtime
