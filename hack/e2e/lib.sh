@@ -54,6 +54,31 @@ E2E_CTRD_SOCK=$E2E_STATE/containerd/containerd.sock
 e2e_log() { printf '%s e2e: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 e2e_die() { e2e_log "error: $*"; exit 1; }
 
+# e2e_start_node: node.sh up, the node owned by this run; a node already
+# up (node.sh up exits 3, e.g. from make e2e-up) stops the run and is left
+# as it is.
+e2e_start_node() {
+	node_owned=1
+	"$E2E_HERE/node.sh" up || {
+		local rc=$?
+		if [[ $rc == 3 ]]; then node_owned=0; fi
+		exit "$rc"
+	}
+}
+
+# e2e_teardown_node RC: the EXIT trap's tear-down of a node this run started
+# (e2e_start_node). A failed run (RC not 0) with E2E_KEEP=1 leaves it up to
+# look at; a tear-down that leaves something behind fails the run.
+e2e_teardown_node() {
+	local rc=$1
+	if [[ ${node_owned:-0} != 1 ]]; then return 0; fi
+	if [[ $rc -ne 0 && ${E2E_KEEP:-} == 1 ]]; then
+		e2e_log "E2E_KEEP=1: node left up (KUBECONFIG=$E2E_KUBECONFIG); make e2e-down stops it"
+		return 0
+	fi
+	"$E2E_HERE/node.sh" down || exit 1
+}
+
 # cached DIR CMD...: runs CMD with $tmp as output dir unless DIR exists, then
 # moves $tmp to DIR, so an interrupted build never looks finished.
 cached() {

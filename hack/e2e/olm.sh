@@ -45,12 +45,7 @@ node_owned=0
 cleanup() {
 	local rc=$?
 	rm -rf "$work"
-	if [[ $node_owned != 1 ]]; then return; fi
-	if [[ $rc -ne 0 && ${E2E_KEEP:-} == 1 ]]; then
-		e2e_log "E2E_KEEP=1: node left up (KUBECONFIG=$E2E_KUBECONFIG); make e2e-down stops it"
-		return
-	fi
-	"$E2E_HERE/node.sh" down || exit 1
+	e2e_teardown_node "$rc"
 }
 trap cleanup EXIT
 
@@ -244,8 +239,7 @@ wait "$compile_pid" || { cat "$work/compile.log" >&2; e2e_die "test/e2e/olm does
 e2e_log "OLM, bundles and catalog ready in $(( $(date +%s) - build_start ))s"
 
 start=$(date +%s)
-node_owned=1
-"$E2E_HERE/node.sh" up || { rc=$?; if [[ $rc == 3 ]]; then node_owned=0; fi; exit "$rc"; }
+e2e_start_node
 import_images
 install_olm
 e2e_log "node up and OLM running in $(( $(date +%s) - start ))s"

@@ -66,26 +66,14 @@ if [[ $mode == up ]]; then
 	exit 0
 fi
 
-# Only a node this run started is torn down (node.sh up exits 3 when it
-# finds one already there, e.g. from make e2e-up).
+# Only a node this run started is torn down.
 node_owned=0
-cleanup() {
-	local rc=$?
-	if [[ $node_owned != 1 ]]; then return; fi
-	if [[ $rc -ne 0 && ${E2E_KEEP:-} == 1 ]]; then
-		e2e_log "E2E_KEEP=1: node left up (KUBECONFIG=$E2E_KUBECONFIG); make e2e-down stops it"
-		return
-	fi
-	# A tear-down that leaves something behind fails the run.
-	"$E2E_HERE/node.sh" down || exit 1
-}
-trap cleanup EXIT
+trap 'e2e_teardown_node $?' EXIT
 
 compile_tests > "$E2E_CACHE/e2e.test.log" 2>&1 &
 compile_pid=$!
 start=$(date +%s)
-node_owned=1
-"$E2E_HERE/node.sh" up || { rc=$?; if [[ $rc == 3 ]]; then node_owned=0; fi; exit "$rc"; }
+e2e_start_node
 e2e_log "node up in $(( $(date +%s) - start ))s"
 wait "$compile_pid" || { cat "$E2E_CACHE/e2e.test.log" >&2; e2e_die "test/e2e does not compile"; }
 
