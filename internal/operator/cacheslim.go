@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // contentDigestKey is the top-level key under which the Helm reconciler's
@@ -83,9 +84,11 @@ func slimPrimary(obj any) (any, error) {
 // so the informer hands them Unstructured() (helmevents.go); reading an
 // unstructured dependent from the cache is an error ("cache had type").
 type cachedDependent struct {
-	metav1.TypeMeta
-	metav1.ObjectMeta
-	ContentDigest string
+	// Type is a field, not embedded, so that controller-gen does not take
+	// cachedDependent for an API kind.
+	Type              metav1.TypeMeta `json:"type"`
+	metav1.ObjectMeta `json:"metadata"`
+	ContentDigest     string `json:"contentDigest"`
 }
 
 func newCachedDependent(u *unstructured.Unstructured) *cachedDependent {
@@ -96,7 +99,7 @@ func newCachedDependent(u *unstructured.Unstructured) *cachedDependent {
 		}
 	}
 	d := &cachedDependent{
-		TypeMeta: metav1.TypeMeta{APIVersion: u.GetAPIVersion(), Kind: u.GetKind()},
+		Type: metav1.TypeMeta{APIVersion: u.GetAPIVersion(), Kind: u.GetKind()},
 		ObjectMeta: keptObjectMeta(metav1.ObjectMeta{
 			Name: u.GetName(), Namespace: u.GetNamespace(), UID: u.GetUID(), ResourceVersion: u.GetResourceVersion(),
 			Generation: u.GetGeneration(), OwnerReferences: u.GetOwnerReferences(), DeletionTimestamp: u.GetDeletionTimestamp(),
@@ -146,8 +149,8 @@ var ownerAnnotationPrefixes = []string{"operator-sdk/", "helm.sdk.operatorframew
 // tells a change of content from a change of status alone.
 func (d *cachedDependent) Unstructured() *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: map[string]any{contentDigestKey: d.ContentDigest}}
-	u.SetAPIVersion(d.APIVersion)
-	u.SetKind(d.Kind)
+	u.SetAPIVersion(d.Type.APIVersion)
+	u.SetKind(d.Type.Kind)
 	u.SetName(d.Name)
 	u.SetNamespace(d.Namespace)
 	u.SetUID(d.UID)
@@ -161,11 +164,13 @@ func (d *cachedDependent) Unstructured() *unstructured.Unstructured {
 	return u
 }
 
-// DeepCopyObject makes cachedDependent a runtime.Object, which the cache
-// stores.
+// GetObjectKind and DeepCopyObject make cachedDependent a runtime.Object,
+// which the cache stores.
+func (d *cachedDependent) GetObjectKind() schema.ObjectKind { return &d.Type }
+
 func (d *cachedDependent) DeepCopyObject() runtime.Object {
 	meta := &d.ObjectMeta
-	return &cachedDependent{TypeMeta: d.TypeMeta, ObjectMeta: *meta.DeepCopy(), ContentDigest: d.ContentDigest}
+	return &cachedDependent{Type: d.Type, ObjectMeta: *meta.DeepCopy(), ContentDigest: d.ContentDigest}
 }
 
 // digestOf is a SHA-256 of v's JSON (encoding/json sorts map keys, so equal

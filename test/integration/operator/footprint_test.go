@@ -108,7 +108,7 @@ func TestCacheHoldsOnlyManagedObjects(t *testing.T) {
 		t.Errorf("the Helm reconciler's cached ConfigMap holds its data: %s", raw)
 	}
 	dependent, ok := item.(metav1.Object)
-	if !ok || len(dependent.GetOwnerReferences()) == 0 || len(dependent.GetManagedFields()) == 0 || !strings.Contains(string(raw), `"ContentDigest":"`) {
+	if !ok || len(dependent.GetOwnerReferences()) == 0 || len(dependent.GetManagedFields()) == 0 || !strings.Contains(string(raw), `"contentDigest":"`) {
 		t.Errorf("the Helm reconciler's cached ConfigMap lost what its watch reads: %s", raw)
 	}
 	for _, f := range dependent.GetManagedFields() {
