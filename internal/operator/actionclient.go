@@ -18,9 +18,8 @@ import (
 //   - an install or upgrade that keeps failing with the same inputs is
 //     retried with a growing delay, not in a loop (retryGate);
 //   - an object the drift repair re-creates is owned by the release, as
-//     Helm's own creations are (ownedRepair);
-//   - the drift repair does not send a patch that changes nothing
-//     (quietRepair).
+//     Helm's own creations are, and it does not send a patch that
+//     changes nothing (driftRepair).
 type resilientActionClientGetter struct {
 	helmclient.ActionClientGetter
 	gate     *retryGate
@@ -44,6 +43,6 @@ func (g resilientActionClientGetter) ActionClientFor(ctx context.Context, obj cl
 		}
 	}
 	key := client.ObjectKeyFromObject(obj).String()
-	repair := ownedRepair{quietRepair{ActionInterface: ac, ctx: ctx, live: g.live}}
+	repair := driftRepair{ActionInterface: ac, ctx: ctx, live: g.live}
 	return gatedActionClient{ActionInterface: missingReleaseGuard{repair}, gate: g.gate, key: key}, nil
 }

@@ -3,16 +3,11 @@ package operator
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"strings"
 
-	helmclient "github.com/operator-framework/helm-operator-plugins/pkg/client"
-	"helm.sh/helm/v3/pkg/release"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 )
 
 // alwaysPatchedKinds are the kinds whose drift-repair patch is never empty:
@@ -22,49 +17,6 @@ import (
 // carries the selector. The API server then stores nothing, but the
 // request is a write on every drift reconcile of every cluster.
 var alwaysPatchedKinds = map[string]bool{"PodDisruptionBudget": true}
-
-// quietRepair leaves out of the drift repair the objects of
-// alwaysPatchedKinds whose live state already holds everything the release
-// sets, so that an unchanged object costs a read and no write. Every other
-// object, and any object that differs, is repaired as before.
-type quietRepair struct {
-	helmclient.ActionInterface
-	ctx  context.Context
-	live client.Reader // the API server: the drift repair compares with it too
-}
-
-// Reconcile implements helmclient.ActionInterface.
-func (c quietRepair) Reconcile(rel *release.Release) error {
-	var out strings.Builder
-	for _, doc := range manifestDocs(rel.Manifest) {
-		unchanged, err := c.unchanged(doc)
-		if err != nil {
-			return err
-		}
-		if unchanged {
-			continue
-		}
-		out.WriteString("---\n")
-		out.WriteString(doc)
-		out.WriteString("\n")
-	}
-	quiet := *rel
-	quiet.Manifest = out.String()
-	return c.ActionInterface.Reconcile(&quiet)
-}
-
-// unchanged reports whether doc is of an always-patched kind and its live
-// object holds every field doc sets, with the same value.
-func (c quietRepair) unchanged(doc string) (bool, error) {
-	var want unstructured.Unstructured
-	if err := yaml.Unmarshal([]byte(doc), &want.Object); err != nil {
-		return false, fmt.Errorf("release manifest: %w", err)
-	}
-	if want.Object == nil {
-		return false, nil
-	}
-	return liveHolds(c.ctx, c.live, &want)
-}
 
 // liveHolds reports whether want is of an always-patched kind and its live
 // object holds every field want sets, with the same value; a missing

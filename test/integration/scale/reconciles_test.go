@@ -118,7 +118,7 @@ func TestOneHelmReconcilePerChange(t *testing.T) {
 // at) writes nothing, not even a patch that changes nothing: the
 // PodDisruptionBudget's drift-repair patch is never empty (spec.selector has
 // the patch strategy "replace"), so it is left out while the live budget
-// holds what the release sets (quietRepair). A budget edited by hand is
+// holds what the release sets (driftRepair). A budget edited by hand is
 // still repaired.
 func TestUnchangedReconcileWritesNothing(t *testing.T) {
 	o := startOperator(t, "no-op")
