@@ -35,9 +35,7 @@ func slimManaged(obj any) (any, error) {
 	case *appsv1.StatefulSet:
 		// The Ready controller reads the identity, the owner, the generation
 		// and the status.
-		slim := &appsv1.StatefulSet{TypeMeta: o.TypeMeta, ObjectMeta: keptObjectMeta(o.ObjectMeta), Status: o.Status}
-		slim.ManagedFields = nil
-		return slim, nil
+		return &appsv1.StatefulSet{TypeMeta: o.TypeMeta, ObjectMeta: keptObjectMeta(o.ObjectMeta), Status: o.Status}, nil
 	case metav1.Object:
 		o.SetManagedFields(nil)
 		return o, nil
@@ -103,10 +101,11 @@ func newCachedDependent(u *unstructured.Unstructured) *cachedDependent {
 		ObjectMeta: keptObjectMeta(metav1.ObjectMeta{
 			Name: u.GetName(), Namespace: u.GetNamespace(), UID: u.GetUID(), ResourceVersion: u.GetResourceVersion(),
 			Generation: u.GetGeneration(), OwnerReferences: u.GetOwnerReferences(), DeletionTimestamp: u.GetDeletionTimestamp(),
-			Finalizers: u.GetFinalizers(), Annotations: u.GetAnnotations(), ManagedFields: u.GetManagedFields(),
+			Finalizers: u.GetFinalizers(), Annotations: u.GetAnnotations(),
 		}),
 		ContentDigest: digestOf(rest),
 	}
+	d.ManagedFields = u.GetManagedFields()
 	for i, f := range d.ManagedFields {
 		if f.FieldsV1 != nil {
 			// Still JSON, as unstructured objects need: a string.
@@ -117,11 +116,11 @@ func newCachedDependent(u *unstructured.Unstructured) *cachedDependent {
 	return d
 }
 
-// keptObjectMeta is the metadata a watch of the release's objects reads:
-// identity, owner (references, or helm-operator-plugins' owner
-// annotations), generation, deletion and managedFields. Labels and other
-// annotations are left out: a change of them by anyone else shows in
-// managedFields, and the Helm reconciler's own is no news.
+// keptObjectMeta is the metadata a watch of the release's objects reads,
+// managedFields aside: identity, owner (references, or
+// helm-operator-plugins' owner annotations), generation and deletion.
+// Labels and other annotations are left out: a change of them by anyone
+// else shows in managedFields, and the Helm reconciler's own is no news.
 func keptObjectMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
 	var owners map[string]string
 	for k, v := range m.Annotations {
@@ -136,7 +135,7 @@ func keptObjectMeta(m metav1.ObjectMeta) metav1.ObjectMeta {
 	}
 	return metav1.ObjectMeta{Name: m.Name, Namespace: m.Namespace, UID: m.UID, ResourceVersion: m.ResourceVersion,
 		Generation: m.Generation, OwnerReferences: m.OwnerReferences, DeletionTimestamp: m.DeletionTimestamp,
-		Finalizers: m.Finalizers, Annotations: owners, ManagedFields: m.ManagedFields}
+		Finalizers: m.Finalizers, Annotations: owners}
 }
 
 // ownerAnnotationPrefixes are the annotations by which helm-operator-plugins
