@@ -45,23 +45,7 @@ func TestAllNamespaces(t *testing.T) {
 // operator watches that namespace only, with RBAC there only.
 func TestOwnNamespace(t *testing.T) {
 	ns := "e2e-olm-own"
-	in := subscribe(t, ns, ns, catalog(t, catalogName, env.catalogAddress), "")
-	in.installPlan(env.nextCSV)
-	csv := in.succeeded(env.nextCSV)
-	related := in.operatorPod(csv, env.nextImage)
-
-	if !in.canCreateStatefulSets(ns) {
-		t.Errorf("the OwnNamespace operator may not create StatefulSets in its namespace %s", ns)
-	}
-	if in.canCreateStatefulSets("default") {
-		t.Error("the OwnNamespace operator may create StatefulSets in namespace default")
-	}
-	c := createCluster(t, ns, "olm-own", 3)
-	pods := c.ready(3)
-	requireImages(t, pods, operands(t, related))
-	requireMesh(t, pods)
-
-	in.uninstall(c)
+	requireTargetedInstall(t, ns, ns, "olm-own")
 }
 
 // TestSingleNamespace: an OperatorGroup targeting another namespace than
@@ -71,18 +55,27 @@ func TestSingleNamespace(t *testing.T) {
 	ns, apps := "e2e-olm-single", "e2e-olm-single-apps"
 	create(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: apps}})
 	t.Cleanup(func() { deleteAndWait(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: apps}}) })
-	in := subscribe(t, ns, apps, catalog(t, catalogName, env.catalogAddress), "")
+	requireTargetedInstall(t, ns, apps, "olm-single")
+}
+
+// requireTargetedInstall installs the operator with an OperatorGroup in ns
+// targeting target: the CSV succeeds, the operator may create StatefulSets
+// in target and not in default, a NatsCluster named cluster meshes in
+// target from the CSV's images, and the uninstall leaves nothing.
+func requireTargetedInstall(t *testing.T, ns, target, cluster string) {
+	t.Helper()
+	in := subscribe(t, ns, target, catalog(t, catalogName, env.catalogAddress), "")
 	in.installPlan(env.nextCSV)
 	csv := in.succeeded(env.nextCSV)
 	related := in.operatorPod(csv, env.nextImage)
 
-	if !in.canCreateStatefulSets(apps) {
-		t.Errorf("the SingleNamespace operator may not create StatefulSets in its target namespace %s", apps)
+	if !in.canCreateStatefulSets(target) {
+		t.Errorf("the %s operator may not create StatefulSets in its target namespace %s", in.mode(), target)
 	}
 	if in.canCreateStatefulSets("default") {
-		t.Error("the SingleNamespace operator may create StatefulSets in namespace default")
+		t.Errorf("the %s operator may create StatefulSets in namespace default", in.mode())
 	}
-	c := createCluster(t, apps, "olm-single", 3)
+	c := createCluster(t, target, cluster, 3)
 	pods := c.ready(3)
 	requireImages(t, pods, operands(t, related))
 	requireMesh(t, pods)
